@@ -1,0 +1,189 @@
+"""The commands that change a milestone: each is one write, one commit."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from gitmilestone import workflow
+from gitmilestone.errors import Invalid, NotFound, UsageError
+from gitmilestone.model import Milestone, Priority, StepStatus
+from gitmilestone.output import Result
+from gitmilestone.store import MAX_ID, check_id
+from gitmilestone.workflow import Actor, Outcome
+from gitmilestone.workspace import FORCED_ENV, Workspace, WriteResult
+
+
+def slugify(title: str) -> str:
+    """`Deploy Dashboard to Server` -> `deploy-dashboard-to-server` (at most 64 chars)."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    if len(slug) > MAX_ID:
+        slug = slug[:MAX_ID].rsplit("-", 1)[0] if "-" in slug[:MAX_ID] else slug[:MAX_ID]
+    return slug
+
+
+def _result(ws: Workspace, written: WriteResult) -> Result:
+    if written.change is None:
+        text = f"{written.milestone.milestone_id}: nothing to change"
+    elif written.commit is None:
+        text = f"{written.milestone.milestone_id}: {written.change.summary} (staged, not committed)"
+    else:
+        text = f"{written.milestone.milestone_id}: {written.change.summary} [{written.commit[:9]}]"
+    return Result(written.to_dict(), text)
+
+
+def _existing(
+    ws: Workspace, milestone_id: str, op: Any, *, commit: bool, env: dict[str, str] | None = None
+) -> Result:
+    """Apply `op(milestone, actor)` to an existing milestone and commit it."""
+
+    def run(current: Milestone | None, actor: Actor) -> Outcome | None:
+        if current is None:
+            raise NotFound(
+                f"no milestone {milestone_id!r} in {ws.settings.dir}/; "
+                "see `git milestone list --all`"
+            )
+        result: Outcome | None = op(current, actor)
+        return result
+
+    check_id(milestone_id)
+    return _result(ws, ws.write(milestone_id, run, commit=commit, env=env))
+
+
+def new(
+    ws: Workspace,
+    title: str,
+    *,
+    milestone_id: str | None,
+    priority: Priority,
+    steps: tuple[str, ...],
+    why: str | None,
+    success: str | None,
+    files: tuple[str, ...],
+    needs: tuple[str, ...],
+    depends_on: tuple[str, ...],
+    claim: bool,
+    commit: bool,
+) -> Result:
+    title = title.strip()
+    if not title or "\n" in title or "\r" in title or len(title) > 200:
+        raise UsageError("a title is one non-empty line of at most 200 characters")
+    if milestone_id is None:
+        milestone_id = slugify(title)
+        if not milestone_id:
+            raise UsageError(f"cannot make an id from {title!r}; give one with --id")
+    check_id(milestone_id)
+    for dep in depends_on:
+        check_id(dep)
+    if any(not s.strip() for s in steps):
+        raise UsageError("a step needs a description")
+
+    def create(current: Milestone | None, actor: Actor) -> Outcome:
+        if current is not None or ws.path_for(milestone_id).exists():
+            raise Invalid(
+                f"milestone {milestone_id!r} already exists ({current.status if current else ''}"
+                f"); ids are never reused: pick another with --id"
+            )
+        return workflow.create(
+            milestone_id,
+            title,
+            actor,
+            priority=priority,
+            steps=steps,
+            why=why,
+            success=success,
+            files=files,
+            needs=needs,
+            depends_on=depends_on,
+            claim=claim,
+        )
+
+    return _result(ws, ws.write(milestone_id, create, commit=commit))
+
+
+def claim(ws: Workspace, milestone_id: str, *, force: bool, commit: bool) -> Result:
+    env = {FORCED_ENV: milestone_id} if force else None
+    return _existing(
+        ws, milestone_id, lambda m, a: workflow.claim(m, a, force=force), commit=commit, env=env
+    )
+
+
+def release(ws: Workspace, milestone_id: str, *, commit: bool) -> Result:
+    return _existing(ws, milestone_id, workflow.release, commit=commit)
+
+
+def advance(
+    ws: Workspace,
+    milestone_id: str,
+    step: int | None,
+    *,
+    to: StepStatus | None,
+    note: str | None,
+    commit: bool,
+) -> Result:
+    return _existing(
+        ws,
+        milestone_id,
+        lambda m, a: workflow.advance(m, a, step=step, to=to, note=note),
+        commit=commit,
+    )
+
+
+def block(
+    ws: Workspace, milestone_id: str, *, reason: str, step: int | None, commit: bool
+) -> Result:
+    return _existing(
+        ws, milestone_id, lambda m, a: workflow.block(m, a, reason=reason, step=step), commit=commit
+    )
+
+
+def unblock(ws: Workspace, milestone_id: str, *, commit: bool) -> Result:
+    return _existing(ws, milestone_id, workflow.unblock, commit=commit)
+
+
+def handoff(
+    ws: Workspace,
+    milestone_id: str,
+    *,
+    next_steps: tuple[str, ...],
+    notes: str | None,
+    release: bool,
+    commit: bool,
+) -> Result:
+    return _existing(
+        ws,
+        milestone_id,
+        lambda m, a: workflow.handoff(m, a, next_steps=next_steps, notes=notes, release=release),
+        commit=commit,
+    )
+
+
+def complete(
+    ws: Workspace, milestone_id: str, *, notes: str | None, force: bool, commit: bool
+) -> Result:
+    return _existing(
+        ws,
+        milestone_id,
+        lambda m, a: workflow.complete(m, a, notes=notes, force=force),
+        commit=commit,
+    )
+
+
+def abandon(ws: Workspace, milestone_id: str, *, reason: str, commit: bool) -> Result:
+    return _existing(
+        ws, milestone_id, lambda m, a: workflow.abandon(m, a, reason=reason), commit=commit
+    )
+
+
+def reopen(ws: Workspace, milestone_id: str, step: int | None, *, commit: bool) -> Result:
+    return _existing(ws, milestone_id, lambda m, a: workflow.reopen(m, a, step=step), commit=commit)
+
+
+def step_add(
+    ws: Workspace, milestone_id: str, text: str, *, after: int | None, commit: bool
+) -> Result:
+    return _existing(
+        ws, milestone_id, lambda m, a: workflow.add_step(m, a, text, after=after), commit=commit
+    )

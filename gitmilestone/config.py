@@ -1,0 +1,66 @@
+"""`.gitmilestone.toml`: settings committed for every clone."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path, PurePosixPath
+
+from gitmilestone import timestamps
+from gitmilestone.errors import Invalid
+
+CONFIG_FILE = ".gitmilestone.toml"
+DEFAULT_DIR = "MILESTONES"
+DEFAULT_LEASE = timedelta(hours=2)
+_KEYS = frozenset({"dir", "lease"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    dir: str = DEFAULT_DIR
+    lease: timedelta = DEFAULT_LEASE
+
+
+def load_settings(root: Path) -> Settings:
+    """Read `.gitmilestone.toml` at the repository root; defaults when it is absent."""
+    path = root / CONFIG_FILE
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return Settings()
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    try:
+        table = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise Invalid(f"{CONFIG_FILE}: not valid TOML ({exc}); fix or remove it") from None
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise Invalid(f"{CONFIG_FILE}: unknown key {unknown[0]!r}; the keys are `dir` and `lease`")
+    settings = Settings()
+    if "dir" in table:
+        settings = Settings(dir=_check_dir(table["dir"]), lease=settings.lease)
+    if "lease" in table:
+        lease = table["lease"]
+        try:
+            if not isinstance(lease, str):
+                raise ValueError(repr(lease))
+            settings = Settings(dir=settings.dir, lease=timestamps.parse_duration(lease))
+        except ValueError as exc:
+            raise Invalid(f'{CONFIG_FILE}: lease: {exc}; write it like "2h"') from None
+    return settings
+
+
+def _check_dir(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(f'{CONFIG_FILE}: dir must be a relative path such as "MILESTONES"')
+    posix = PurePosixPath(value.strip().strip("/"))
+    if posix.is_absolute() or ".." in posix.parts or str(posix) in ("", "."):
+        raise Invalid(
+            f"{CONFIG_FILE}: dir {value!r} must stay inside the repository, "
+            'such as "SESSIONS/MILESTONES"'
+        )
+    return str(posix)

@@ -1,0 +1,185 @@
+"""The only module that runs git.
+
+The hot path (every state-changing command, every hook) runs git directly: one short
+process per question, and `git commit --only` for the write, which costs what a commit
+costs whatever the size of the repository. GitPython, which takes a fifth of a second just
+to import, is used where its object model earns that: repository setup and remotes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitmilestone.errors import CommitRefused, GitFailed, NotFound
+
+EMPTY_TREE_SHA1 = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+@dataclass(frozen=True)
+class Repo:
+    root: Path
+    git_dir: Path
+    common_dir: Path
+
+    def run(
+        self,
+        *args: str,
+        input: bytes | None = None,
+        env: Mapping[str, str] | None = None,
+        check: bool = True,
+    ) -> subprocess.CompletedProcess[bytes]:
+        return run(args, cwd=self.root, input=input, env=env, check=check)
+
+    def text(self, *args: str) -> str:
+        return self.run(*args).stdout.decode("utf-8", "replace")
+
+
+def run(
+    args: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[bytes]:
+    full_env = None if env is None else {**os.environ, **env}
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=cwd, input=input, capture_output=True, env=full_env
+        )
+    except FileNotFoundError:
+        raise GitFailed("git is not installed or not on PATH; install git first") from None
+    if check and proc.returncode != 0:
+        raise GitFailed(f"git {args[0]} failed: {_output(proc).strip() or proc.returncode}")
+    return proc
+
+
+def _output(proc: subprocess.CompletedProcess[bytes]) -> str:
+    return (proc.stdout + proc.stderr).decode("utf-8", "replace")
+
+
+def discover(cwd: Path | None = None) -> Repo:
+    """The repository around `cwd` (the working tree root, its git dir and common dir)."""
+    proc = run(
+        ["rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-common-dir"],
+        cwd=cwd,
+        check=False,
+    )
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if proc.returncode != 0 or len(lines) != 3:
+        raise NotFound(
+            "not inside a git working tree; run this in a repository (or `git init` one first)"
+        )
+    root, git_dir = Path(lines[0]), Path(lines[1])
+    common = Path(lines[2])
+    if not common.is_absolute():
+        common = (Path(cwd or os.getcwd()) / common).resolve()
+    return Repo(root, git_dir, common)
+
+
+def config(repo: Repo, *keys: str) -> dict[str, str]:
+    """The values of some git config keys, read with one git process."""
+    pattern = "^(" + "|".join(k.replace(".", r"\.") for k in keys) + ")$"
+    proc = repo.run("config", "-z", "--get-regexp", pattern, check=False)
+    out: dict[str, str] = {}
+    for record in proc.stdout.decode("utf-8", "replace").split("\0"):
+        if record:
+            key, _, value = record.partition("\n")
+            out[key.lower()] = value
+    return out
+
+
+def head_exists(repo: Repo) -> bool:
+    return repo.run("rev-parse", "-q", "--verify", "HEAD^{commit}", check=False).returncode == 0
+
+
+def head_sha(repo: Repo) -> str:
+    return repo.text("rev-parse", "HEAD").strip()
+
+
+def blobs(repo: Repo, specs: Sequence[str]) -> list[bytes | None]:
+    """Object contents for `rev:path` specs in one `git cat-file --batch`; None if missing."""
+    if not specs:
+        return []
+    proc = repo.run("cat-file", "--batch", input="".join(f"{s}\n" for s in specs).encode())
+    data, pos = proc.stdout, 0
+    out: list[bytes | None] = []
+    for _ in specs:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split()
+        pos = end + 1
+        if len(header) == 3 and header[1] == b"blob":
+            size = int(header[2])
+            out.append(data[pos : pos + size])
+            pos += size + 1
+        else:
+            out.append(None)
+    return out
+
+
+def staged_changes(repo: Repo, pathspec: str) -> list[tuple[str, str]]:
+    """(status letter, path) for each file under `pathspec` whose index differs from HEAD."""
+    base = "HEAD" if head_exists(repo) else empty_tree(repo)
+    proc = repo.run(
+        "diff-index", "--cached", "--no-renames", "--name-status", "-z", base, "--", pathspec
+    )
+    fields = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return [(fields[i][:1], fields[i + 1]) for i in range(0, len(fields) - 1, 2)]
+
+
+def empty_tree(repo: Repo) -> str:
+    fmt = repo.text("rev-parse", "--show-object-format").strip()
+    if fmt == "sha1":
+        return EMPTY_TREE_SHA1
+    return repo.run("hash-object", "-t", "tree", "--stdin", input=b"").stdout.decode().strip()
+
+
+def is_tracked(repo: Repo, path: str) -> bool:
+    proc = repo.run("ls-files", "--error-unmatch", "--", path, check=False)
+    return proc.returncode == 0
+
+
+def add(repo: Repo, paths: Sequence[str], *, intent: bool = False) -> None:
+    repo.run("add", *(["--intent-to-add"] if intent else []), "--", *paths)
+
+
+def unstage_new(repo: Repo, paths: Sequence[str]) -> None:
+    repo.run("rm", "--cached", "-q", "--ignore-unmatch", "--", *paths, check=False)
+
+
+def commit_only(
+    repo: Repo, paths: Sequence[str], message: str, env: Mapping[str, str] | None = None
+) -> str:
+    """Commit exactly `paths` as they are in the working tree, leaving the rest of the index
+    alone, with the repository's hooks running; return the new commit's id."""
+    proc = repo.run(
+        "commit",
+        "--only",
+        "--quiet",
+        "--cleanup=verbatim",
+        "--file=-",
+        "--",
+        *paths,
+        input=message.encode("utf-8"),
+        env=env,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise CommitRefused(
+            "git refused the commit, so nothing was changed:\n" + _output(proc).strip()
+        )
+    return head_sha(repo)
+
+
+def hooks_dir(repo: Repo) -> Path:
+    """Where git looks for hooks (honours core.hooksPath)."""
+    path = Path(repo.text("rev-parse", "--git-path", "hooks").strip())
+    return path if path.is_absolute() else repo.root / path
+
+
+def log_records(repo: Repo, fmt: str, *args: str) -> bytes:
+    return repo.run("log", f"--format={fmt}", *args).stdout

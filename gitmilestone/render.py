@@ -1,0 +1,132 @@
+"""Text for people: the `list` table, `show`, progress bars. Plain when not a terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from gitmilestone import timestamps
+from gitmilestone.model import Milestone
+from gitmilestone.rules import lease_active
+
+_STATUS_COLOR = {
+    "pending": "white",
+    "in_progress": "cyan",
+    "blocked": "red",
+    "completed": "green",
+    "abandoned": "bright_black",
+}
+_PRIORITY_COLOR = {"HIGH": "red", "MEDIUM": "yellow", "LOW": "bright_black"}
+BAR_WIDTH = 12
+
+
+def style(text: str, color: bool, **kwargs: object) -> str:
+    if not color:
+        return text
+    import click
+
+    return click.style(text, **kwargs)  # type: ignore[arg-type]
+
+
+def bar(progress: int, color: bool, width: int = BAR_WIDTH) -> str:
+    filled = progress * width // 100
+    if color:
+        return style("█" * filled, color, fg="green") + style(
+            "░" * (width - filled), color, fg="bright_black"
+        )
+    return "[" + "#" * filled + "-" * (width - filled) + "]"
+
+
+def owner_label(m: Milestone, now: datetime, lease: timedelta) -> tuple[str, bool]:
+    """The owner to show, and whether their lease has expired."""
+    if m.owner is None:
+        return "-", False
+    expired = not lease_active(m, now, lease)
+    return (f"{m.owner} (lease expired)" if expired else m.owner), expired
+
+
+def current_step_label(m: Milestone, width: int = 32) -> str:
+    step = m.current_step
+    if step is None:
+        return f"{m.done_count}/{len(m.steps)} done" if m.steps else "-"
+    text = f"{step.step}/{len(m.steps)} {step.description}"
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def list_table(
+    milestones: Sequence[Milestone], now: datetime, lease: timedelta, color: bool
+) -> str:
+    if not milestones:
+        return "no milestones to show (try --all, or create one with `git milestone new`)"
+    rows: list[tuple[tuple[str, dict[str, object] | None], ...]] = []
+    for m in milestones:
+        owner, expired = owner_label(m, now, lease)
+        rows.append(
+            (
+                (m.milestone_id, {"bold": True}),
+                (m.priority, {"fg": _PRIORITY_COLOR[m.priority]}),
+                (m.status, {"fg": _STATUS_COLOR[m.status]}),
+                (f"{bar(m.progress, color)} {m.progress:3d}%", None),
+                (owner, {"fg": "yellow"} if expired else {}),
+                (current_step_label(m), {}),
+                (timestamps.describe_age(now - m.updated_at) + " ago", {"fg": "bright_black"}),
+            )
+        )
+    header = ("MILESTONE", "PRIORITY", "STATUS", "PROGRESS", "OWNER", "STEP", "UPDATED")
+    widths = [max(len(header[i]), *(len(r[i][0]) for r in rows)) for i in range(len(header))]
+    widths[3] = max(len(header[3]), BAR_WIDTH + 7)
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=False)).rstrip()]
+    for r in rows:
+        cells = []
+        for (text, attrs), w in zip(r, widths, strict=False):
+            pad = " " * (w - (BAR_WIDTH + 7 if attrs is None else len(text)))
+            cells.append((text if attrs is None else style(text, color, **attrs)) + pad)
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def show_text(m: Milestone, now: datetime, lease: timedelta, color: bool) -> str:
+    owner, _ = owner_label(m, now, lease)
+    lines = [
+        style(f"{m.milestone_id}: {m.title}", color, bold=True),
+        f"  priority {m.priority}   status {m.status}   revision {m.revision}",
+        f"  progress {bar(m.progress, color)} {m.progress}% ({m.done_count}/{len(m.steps)} steps)",
+        f"  owner    {owner}",
+        f"  created  {timestamps.format(m.created_at)}   updated {timestamps.format(m.updated_at)}"
+        + (f" by {m.updated_by}" if m.updated_by else ""),
+    ]
+    if m.depends_on:
+        lines.append(f"  depends on {', '.join(m.depends_on)}")
+    ctx = m.context
+    if ctx is not None:
+        if ctx.why:
+            lines.append(f"  why      {ctx.why}")
+        if ctx.success_criteria:
+            lines.append(f"  success  {ctx.success_criteria}")
+        if ctx.dependencies:
+            lines.append(f"  needs    {'; '.join(ctx.dependencies)}")
+        if ctx.related_files:
+            lines.append(f"  files    {', '.join(ctx.related_files)}")
+    lines.append("steps:")
+    for s in m.steps:
+        who = s.completed_by or s.started_by
+        mark = {"completed": "x", "skipped": "-", "in_progress": ">", "blocked": "!"}.get(
+            s.status, " "
+        )
+        lines.append(
+            f"  [{mark}] {s.step}. {s.description} ({s.status}" + (f", {who}" if who else "") + ")"
+        )
+        for note_line in s.notes.splitlines():
+            lines.append(f"        {note_line}")
+    for title, items in (
+        ("next session should:", m.next_session_should),
+        ("blockers:", m.blockers),
+    ):
+        if items:
+            lines.append(title)
+            lines.extend(f"  - {item}" for item in items)
+    if m.handoff_notes:
+        lines.append(f"handoff notes: {m.handoff_notes}")
+    if m.completion_notes:
+        lines.append(f"completion notes: {m.completion_notes}")
+    return "\n".join(lines)

@@ -1,0 +1,362 @@
+"""Consistency rules M0xx..M3xx: pure functions that return findings, never print."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from gitmilestone import timestamps
+from gitmilestone.model import DONE_STEP, Milestone, can_transition, derive_progress
+
+MAX_BYTES = 1024 * 1024
+SCHEMA_HINT = "see `git milestone schema` for the format"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    file: str
+    code: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.code} {self.path}: {self.message}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "file": self.file, "path": self.path, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The outcome of checking one file: the milestone when it could be read, and findings."""
+
+    file: str
+    milestone: Milestone | None
+    findings: tuple[Finding, ...] = field(default=())
+    document: Any = None
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return out
+
+
+def decode(file: str, data: bytes) -> tuple[Any, list[Finding]]:
+    """Bytes to a JSON document, or M001 findings (size, encoding, BOM, syntax, duplicates)."""
+
+    def fail(reason: str) -> tuple[Any, list[Finding]]:
+        return None, [Finding(file, "M001", "$", reason)]
+
+    if len(data) > MAX_BYTES:
+        return fail(f"file is {len(data)} bytes, over the 1 MiB limit; split the milestone")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return fail("file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return fail(f"not UTF-8 (byte {exc.start}); save the file as UTF-8")
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates), []
+    except _DuplicateKey as exc:
+        return fail(f"key {str(exc)!r} appears twice in one object; keep one")
+    except json.JSONDecodeError as exc:
+        return fail(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+    except RecursionError:
+        return fail("JSON nested too deeply to read; a milestone is a few levels deep")
+
+
+def json_path(parts: Iterator[Any] | Any) -> str:
+    out = "$"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def schema_findings(file: str, doc: Any) -> list[Finding]:
+    """M002 for every schema violation, each at its JSON path."""
+    from gitmilestone import schema
+
+    if schema.fast_check()(doc):
+        return []
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(schema.schema())
+    errors = sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+    return [
+        Finding(file, "M002", json_path(e.absolute_path), f"{_short(e.message)}; {SCHEMA_HINT}")
+        for e in errors
+    ]
+
+
+def _short(message: str, limit: int = 160) -> str:
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
+def _timestamp_paths(doc: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    for key in ("created_at", "updated_at", "claimed_at"):
+        yield f"$.{key}", doc.get(key)
+    for i, step in enumerate(doc.get("steps", ())):
+        for key in ("started_at", "completed_at", "reopened_at"):
+            yield f"$.steps[{i}].{key}", step.get(key)
+
+
+def check_bytes(file: str, data: bytes, stem: str | None = None) -> Checked:
+    """Every single-file rule (M0xx, M1xx) over the bytes of one milestone file."""
+    doc, findings = decode(file, data)
+    if findings:
+        return Checked(file, None, tuple(findings))
+    return check_document(file, doc, stem)
+
+
+def check_document(file: str, doc: Any, stem: str | None = None) -> Checked:
+    findings = schema_findings(file, doc)
+    if findings:
+        return Checked(file, None, tuple(findings), doc)
+    bad = []
+    for path, value in _timestamp_paths(doc):
+        if value is None:
+            continue
+        try:
+            timestamps.parse(value)
+        except ValueError:
+            bad.append(Finding(file, "M002", path, f"{value!r} is not a valid date and time"))
+    if bad:
+        return Checked(file, None, tuple(bad), doc)
+    milestone = Milestone.from_dict(doc)
+    return Checked(file, milestone, tuple(milestone_findings(file, milestone, stem)), doc)
+
+
+def milestone_findings(file: str, m: Milestone, stem: str | None = None) -> Iterator[Finding]:
+    """M003, M004 and M101..M105 over a loaded milestone."""
+    if stem is not None and m.milestone_id != stem:
+        yield Finding(
+            file,
+            "M003",
+            "$.milestone_id",
+            f"milestone_id is {m.milestone_id!r} but the file is named {stem}.json; "
+            f"rename the file or set milestone_id to {stem!r}",
+        )
+    numbers = [s.step for s in m.steps]
+    if numbers != list(range(1, len(numbers) + 1)):
+        yield Finding(
+            file,
+            "M004",
+            "$.steps",
+            f"step numbers are {numbers}; number the steps 1..{len(numbers)} in list order",
+        )
+    derived = derive_progress(m.steps, m.status)
+    if m.progress != derived:
+        yield Finding(
+            file,
+            "M101",
+            "$.progress",
+            f"progress is {m.progress} but {m.done_count} of {len(m.steps)} steps are done; "
+            f"set progress to {derived}",
+        )
+    yield from _status_findings(file, m)
+    yield from _time_findings(file, m)
+    for i, s in enumerate(m.steps):
+        for status, who, when in (
+            ("completed", "completed_by", "completed_at"),
+            ("in_progress", "started_by", "started_at"),
+        ):
+            missing = [k for k in (who, when) if getattr(s, k) is None]
+            if s.status == status and missing:
+                yield Finding(
+                    file,
+                    "M105",
+                    f"$.steps[{i}]",
+                    f"step {s.step} is {status} without {' and '.join(missing)}; "
+                    f"record who and when",
+                )
+
+
+def _status_findings(file: str, m: Milestone) -> Iterator[Finding]:
+    if m.status == "completed":
+        open_steps = [s.step for s in m.steps if s.status not in DONE_STEP]
+        if open_steps:
+            yield Finding(
+                file,
+                "M102",
+                "$.status",
+                f"status is completed but steps {open_steps} are not done; finish or skip "
+                "them, or set the status to in_progress",
+            )
+    if m.status == "pending":
+        started = [s.step for s in m.steps if s.status in ("in_progress", "completed")]
+        if started:
+            yield Finding(
+                file,
+                "M102",
+                "$.status",
+                f"status is pending but steps {started} are started; set the status to in_progress",
+            )
+    if m.status == "blocked" and not m.blockers and all(s.status != "blocked" for s in m.steps):
+        yield Finding(
+            file,
+            "M103",
+            "$.status",
+            "status is blocked but there is no blocker or blocked step; add a blocker "
+            "(`git milestone block ID --reason ...`) or unblock it",
+        )
+
+
+def _time_findings(file: str, m: Milestone) -> Iterator[Finding]:
+    if m.updated_at < m.created_at:
+        yield Finding(
+            file, "M104", "$.updated_at", "updated_at is before created_at; correct the times"
+        )
+    for i, s in enumerate(m.steps):
+        if s.started_at and s.completed_at and s.completed_at < s.started_at:
+            yield Finding(
+                file,
+                "M104",
+                f"$.steps[{i}].completed_at",
+                f"step {s.step} was completed before it was started; correct the times",
+            )
+        for key in ("started_at", "completed_at", "reopened_at"):
+            when: datetime | None = getattr(s, key)
+            if when is not None and when > m.updated_at:
+                yield Finding(
+                    file,
+                    "M104",
+                    f"$.steps[{i}].{key}",
+                    f"step {s.step} {key} is after the milestone's updated_at; "
+                    "set updated_at to the time of this change",
+                )
+
+
+def lease_active(m: Milestone, now: datetime, lease: timedelta) -> bool:
+    """Whether someone holds the milestone: an owner whose last write is within the lease."""
+    return m.owner is not None and now - m.updated_at < lease
+
+
+def change_findings(
+    file: str,
+    old: Milestone | None,
+    new: Milestone | None,
+    *,
+    actor: str | None,
+    now: datetime,
+    lease: timedelta,
+    forced: bool = False,
+) -> Iterator[Finding]:
+    """M2xx and M3xx: the staged version `new` against HEAD's `old`."""
+    if old is None:
+        return
+    if new is None:
+        yield Finding(
+            file,
+            "M206",
+            "$",
+            "a milestone file was deleted; restore it (`git restore --staged --worktree "
+            f"{file}`) and abandon it instead (`git milestone abandon {old.milestone_id} "
+            "--reason ...`) so its history stays readable",
+        )
+        return
+    if old.to_dict() == new.to_dict():
+        return
+    yield from _stale_findings(file, old, new)
+    if not can_transition(old.status, new.status):
+        yield Finding(
+            file,
+            "M204",
+            "$.status",
+            f"status may not go from {old.status} to {new.status}; "
+            "see `git milestone --help` for the allowed transitions",
+        )
+    if old.milestone_id != new.milestone_id or old.created_at != new.created_at:
+        yield Finding(
+            file,
+            "M205",
+            "$.milestone_id" if old.milestone_id != new.milestone_id else "$.created_at",
+            "milestone_id and created_at never change; restore them, or create a new milestone",
+        )
+    yield from _owner_findings(file, old, new, actor, now, lease, forced)
+
+
+def _stale_findings(file: str, old: Milestone, new: Milestone) -> Iterator[Finding]:
+    if new.updated_at <= old.updated_at:
+        yield Finding(
+            file,
+            "M201",
+            "$.updated_at",
+            f"content changed but updated_at is not later than HEAD's "
+            f"({timestamps.format(old.updated_at)}); set it to the time of this change",
+        )
+    if new.revision != old.revision + 1:
+        yield Finding(
+            file,
+            "M202",
+            "$.revision",
+            f"revision is {new.revision} but HEAD has {old.revision}: the file was edited "
+            f"from an old copy; redo the change on the current file with revision "
+            f"{old.revision + 1}",
+        )
+    for i, s in enumerate(new.steps):
+        before = old.step(s.step)
+        if before is None or not before.done or s.done:
+            continue
+        if s.reopened_at is None or s.reopened_at <= old.updated_at:
+            yield Finding(
+                file,
+                "M203",
+                f"$.steps[{i}].status",
+                f"step {s.step} was {before.status} in HEAD and is {s.status} now; if it "
+                f"must be redone, use `git milestone reopen {new.milestone_id} {s.step}`",
+            )
+
+
+def _owner_findings(
+    file: str,
+    old: Milestone,
+    new: Milestone,
+    actor: str | None,
+    now: datetime,
+    lease: timedelta,
+    forced: bool,
+) -> Iterator[Finding]:
+    held_by_other = lease_active(old, now, lease) and old.owner != actor
+    if held_by_other and new.owner != old.owner and not forced:
+        yield Finding(
+            file,
+            "M301",
+            "$.owner",
+            f"{old.owner} holds this milestone (lease active); ask them to release it or "
+            f"take it with `git milestone claim {new.milestone_id} --force`",
+        )
+    if [s.to_dict() for s in old.steps] != [s.to_dict() for s in new.steps] and (
+        (held_by_other and not forced) or new.owner not in (None, actor)
+    ):
+        yield Finding(
+            file,
+            "M302",
+            "$.steps",
+            f"steps changed by {actor or 'an unknown actor'}, who does not hold this "
+            f"milestone; claim it first (`git milestone claim {new.milestone_id}`)",
+        )
+    for i, s in enumerate(new.steps):
+        before = old.step(s.step)
+        for key in ("started_by", "completed_by"):
+            value = getattr(s, key)
+            if value is not None and value != actor and value != getattr(before, key, None):
+                yield Finding(
+                    file,
+                    "M303",
+                    f"$.steps[{i}].{key}",
+                    f"{key} names {value} but this change is made by {actor}; "
+                    "record only your own work",
+                )

@@ -1,0 +1,28 @@
+"""The milestone JSON Schema, shipped as package data."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from gitmilestone.fastschema import Check, compile_schema
+
+SCHEMA_FILE = "milestone-v1.schema.json"
+
+
+@cache
+def schema_text() -> str:
+    return resources.files(__name__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+
+
+@cache
+def schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(schema_text())
+    return loaded
+
+
+@cache
+def fast_check() -> Check:
+    return compile_schema(schema())

@@ -1,0 +1,137 @@
+"""Milestone files on disk: find, read safely, write atomically, and the repository lock."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from gitmilestone.errors import Invalid, NotFound, Stale, UsageError
+from gitmilestone.rules import MAX_BYTES, Checked, Finding, check_bytes
+
+ID_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+MAX_ID = 64
+LOCK_NAME = "milestone.lock"
+LOCK_TIMEOUT = 120.0
+
+
+def check_id(milestone_id: str) -> str:
+    """Refuse ids that are not lowercase slugs (and so never a path)."""
+    if len(milestone_id) > MAX_ID or not ID_PATTERN.fullmatch(milestone_id):
+        raise UsageError(
+            f"{milestone_id!r} is not a milestone id: use lowercase letters, digits and "
+            f"single dashes, at most {MAX_ID} characters (like deploy-dashboard)"
+        )
+    return milestone_id
+
+
+def read_file(root: Path, path: Path) -> bytes:
+    """The bytes of a milestone file, refusing links out of the repository and huge files."""
+    display = display_path(root, path)
+    try:
+        real = path.resolve(strict=True)
+    except (FileNotFoundError, RuntimeError):
+        raise NotFound(f"{display}: no such file") from None
+    if _inside(path.absolute(), root.absolute()) and not _inside(real, root.resolve()):
+        raise Invalid(f"{display}: is a link that points outside the repository ({real})")
+    if not real.is_file():
+        raise Invalid(f"{display}: not a regular file")
+    if real.stat().st_size > MAX_BYTES:
+        raise Invalid(f"{display}: over the 1 MiB limit for a milestone file")
+    return real.read_bytes()
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def display_path(root: Path, path: Path) -> str:
+    try:
+        return path.absolute().relative_to(root.absolute()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def check_path(root: Path, path: Path) -> Checked:
+    """Read and check one milestone file; unreadable files become M001 findings."""
+    display = display_path(root, path)
+    try:
+        data = read_file(root, path)
+    except (Invalid, NotFound) as exc:
+        return Checked(display, None, (Finding(display, "M001", "$", exc.message),))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return Checked(display, None, (Finding(display, "M001", "$", f"cannot read: {reason}"),))
+    return check_bytes(display, data, path.stem)
+
+
+def milestone_files(directory: Path) -> list[Path]:
+    """Every `*.json` directly in the milestone directory, sorted."""
+    try:
+        with os.scandir(directory) as entries:
+            names = sorted(e.name for e in entries if e.name.endswith(".json"))
+    except FileNotFoundError:
+        return []
+    return [directory / n for n in names]
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Temporary file, fsync, rename, fsync the directory: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def restore(path: Path, original: bytes | None) -> None:
+    """Put a file back as it was (`None`: it did not exist)."""
+    if original is None:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    else:
+        write_atomic(path, original.decode("utf-8"))
+
+
+@contextlib.contextmanager
+def repository_lock(git_common_dir: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Serialize every milestone write in a repository (all its worktrees share it)."""
+    import fcntl
+
+    fd = os.open(git_common_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() > deadline:
+                    raise Stale(
+                        f"another milestone command has held the repository lock for "
+                        f"{timeout:.0f}s; wait for it, or remove {git_common_dir / LOCK_NAME} "
+                        "if no such command is running"
+                    ) from None
+                time.sleep(0.01)
+        yield
+    finally:
+        os.close(fd)

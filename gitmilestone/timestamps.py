@@ -1,0 +1,75 @@
+"""Timestamps: read RFC 3339 and the seed's `YYYY-MM-DD HH:MM:SS UTC`; write RFC 3339 UTC."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})"
+)
+_SEED = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) UTC")
+_LEASE = re.compile(r"(\d+)\s*([smhd])")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse(text: str) -> datetime:
+    """Parse a timestamp into an aware UTC datetime; ValueError if it is neither format."""
+    m = _RFC3339.fullmatch(text)
+    if m is None:
+        m = _SEED.fullmatch(text)
+        if m is None:
+            raise ValueError(f"not a timestamp: {text!r}")
+        offset = "Z"
+        fraction = None
+    else:
+        fraction, offset = m.group(7), m.group(8)
+    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    micro = int((fraction[1:] + "000000")[:6]) if fraction else 0
+    if offset in ("Z", "z"):
+        tz = timezone.utc
+    else:
+        sign = 1 if offset[0] == "+" else -1
+        hh, mm = int(offset[1:3]), int(offset[4:6])
+        if hh > 23 or mm > 59:
+            raise ValueError(f"bad UTC offset in {text!r}")
+        tz = timezone(sign * timedelta(hours=hh, minutes=mm))
+    return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz).astimezone(
+        timezone.utc
+    )
+
+
+def format(moment: datetime) -> str:
+    """Write RFC 3339 UTC with a `Z`; milliseconds only when they are not zero."""
+    utc = moment.astimezone(timezone.utc)
+    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    millis = utc.microsecond // 1000
+    return f"{text}.{millis:03d}Z" if millis else f"{text}Z"
+
+
+def truncate(moment: datetime) -> datetime:
+    """Drop what `format` cannot write, so a stored time compares equal after a reload."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse a lease such as `2h`, `90m`, `1h30m` or `45s`."""
+    pos, total = 0, 0
+    compact = text.strip()
+    for m in _LEASE.finditer(compact):
+        if m.start() != pos:
+            break
+        total += int(m.group(1)) * _UNITS[m.group(2)]
+        pos = m.end()
+    if not compact or pos != len(compact) or total <= 0:
+        raise ValueError(f"not a duration: {text!r} (write it like 2h, 90m or 1h30m)")
+    return timedelta(seconds=total)
+
+
+def describe_age(delta: timedelta) -> str:
+    """A short human age such as `5m` or `3d`."""
+    seconds = max(0, int(delta.total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

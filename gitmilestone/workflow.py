@@ -1,0 +1,494 @@
+"""What each command does to a milestone: pure transitions, no I/O.
+
+Every operation takes the current milestone, who acts and when, and returns the new
+milestone with a `Change` for the commit message, or None when there is nothing to do.
+Each write renews the lease, bumps `revision` and recomputes `progress`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from gitmilestone import timestamps
+from gitmilestone.errors import Invalid, NotFound, OwnerConflict, UsageError
+from gitmilestone.messages import Change
+from gitmilestone.model import (
+    CLOSED,
+    Context,
+    Milestone,
+    Priority,
+    Status,
+    Step,
+    StepStatus,
+    derive_progress,
+)
+from gitmilestone.rules import lease_active
+
+TICK = timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, when, and how long a claim lasts."""
+
+    name: str
+    now: datetime
+    lease: timedelta
+
+
+Outcome = tuple[Milestone, Change]
+
+
+def _when(m: Milestone, actor: Actor) -> datetime:
+    return stamp(actor, m.updated_at)
+
+
+def stamp(actor: Actor, previous: datetime | None = None) -> datetime:
+    """Now, but always after the previous write, so `updated_at` only moves forward."""
+    now = timestamps.truncate(actor.now)
+    if previous is not None and now <= previous:
+        return previous + TICK
+    return now
+
+
+def _write(m: Milestone, actor: Actor, **changes: Any) -> Milestone:
+    when = stamp(actor, m.updated_at)
+    new = replace(m, **changes)
+    if new.owner is not None and new.owner != m.owner:
+        new = replace(new, claimed_at=when)
+    if new.owner is None:
+        new = replace(new, claimed_at=None)
+    return replace(
+        new,
+        revision=m.revision + 1,
+        updated_at=when,
+        updated_by=actor.name,
+        progress=derive_progress(new.steps, new.status),
+    )
+
+
+def _label(m: Milestone, number: int) -> str:
+    step = m.step(number)
+    description = step.description if step else ""
+    return f'step {number}/{len(m.steps)} "{description}"'
+
+
+def _holder_age(m: Milestone, actor: Actor) -> str:
+    return timestamps.describe_age(actor.now - m.updated_at)
+
+
+def _conflict(m: Milestone, actor: Actor) -> OwnerConflict:
+    return OwnerConflict(
+        f"{m.owner} holds {m.milestone_id} (last write {_holder_age(m, actor)} ago, lease "
+        f"{timestamps.describe_age(actor.lease)}); ask {m.owner} to release it, or take it "
+        f"over with `git milestone claim {m.milestone_id} --force`"
+    )
+
+
+def _require_open(m: Milestone, verb: str) -> None:
+    if m.status in CLOSED:
+        raise Invalid(
+            f"{m.milestone_id} is {m.status}; reopen it first "
+            f"(`git milestone reopen {m.milestone_id}`) to {verb} it"
+        )
+
+
+def _not_held_by_other(m: Milestone, actor: Actor) -> None:
+    if m.owner != actor.name and lease_active(m, actor.now, actor.lease):
+        raise _conflict(m, actor)
+
+
+def _take(m: Milestone, actor: Actor, force: bool = False) -> tuple[str | None, bool]:
+    """Check that `actor` may take the milestone: (previous owner, forced)."""
+    if m.owner == actor.name or m.owner is None:
+        return None, False
+    if lease_active(m, actor.now, actor.lease):
+        if not force:
+            raise _conflict(m, actor)
+        return m.owner, True
+    return m.owner, False
+
+
+def create(
+    milestone_id: str,
+    title: str,
+    actor: Actor,
+    *,
+    priority: Priority = "MEDIUM",
+    steps: tuple[str, ...] = (),
+    why: str | None = None,
+    success: str | None = None,
+    files: tuple[str, ...] = (),
+    needs: tuple[str, ...] = (),
+    depends_on: tuple[str, ...] = (),
+    claim: bool = False,
+) -> Outcome:
+    when = stamp(actor)
+    context = None
+    if why or success or files or needs:
+        context = Context(
+            why=why,
+            related_files=files or None,
+            dependencies=needs or None,
+            success_criteria=success,
+        )
+    m = Milestone(
+        milestone_id=milestone_id,
+        title=title,
+        priority=priority,
+        owner=actor.name if claim else None,
+        status="pending",
+        progress=0,
+        revision=1,
+        created_at=when,
+        updated_at=when,
+        updated_by=actor.name,
+        claimed_at=when if claim else None,
+        context=context,
+        depends_on=depends_on or None,
+        steps=tuple(Step(i, text) for i, text in enumerate(steps, 1)),
+    )
+    summary = f'create "{title}" ({len(steps)} step{"" if len(steps) == 1 else "s"})'
+    return m, Change("create", summary)
+
+
+def claim(m: Milestone, actor: Actor, *, force: bool = False) -> Outcome | None:
+    _require_open(m, "claim")
+    if m.owner == actor.name:
+        return None
+    previous, forced = _take(m, actor, force)
+    new = _write(m, actor, owner=actor.name)
+    if forced:
+        summary = f"{actor.name} takes over from {previous} (forced)"
+    elif previous is not None:
+        summary = f"claim by {actor.name} (lease of {previous} expired)"
+    else:
+        summary = f"claim by {actor.name}"
+    return new, Change("claim", summary, forced=forced, previous_owner=previous)
+
+
+def release(m: Milestone, actor: Actor) -> Outcome | None:
+    if m.owner is None:
+        return None
+    _not_held_by_other(m, actor)
+    new = _write(m, actor, owner=None)
+    return new, Change("release", f"release by {actor.name}", previous_owner=m.owner)
+
+
+def _set_step(s: Step, to: StepStatus, actor: Actor, when: datetime) -> Step:
+    """One step moved to `to`, with who and when; undoing a done step records a reopen."""
+    if to == s.status:
+        return s
+    reopen: dict[str, Any] = {"reopened_by": actor.name, "reopened_at": when} if s.done else {}
+    if to == "completed":
+        return replace(s, status=to, completed_by=actor.name, completed_at=when)
+    if to == "skipped":
+        return replace(s, status=to)
+    if to == "in_progress":
+        return replace(
+            s,
+            status=to,
+            started_by=actor.name,
+            started_at=when,
+            completed_by=None,
+            completed_at=None,
+            **reopen,
+        )
+    if to == "pending":
+        return replace(
+            s,
+            status=to,
+            started_by=None,
+            started_at=None,
+            completed_by=None,
+            completed_at=None,
+            **reopen,
+        )
+    return replace(s, status=to, completed_by=None, completed_at=None, **reopen)
+
+
+def _status_for(m: Milestone, steps: tuple[Step, ...]) -> Status:
+    if steps and all(s.done for s in steps) and m.status != "pending":
+        return "completed"
+    if m.status == "completed" or (
+        m.status == "pending" and any(s.status != "pending" for s in steps)
+    ):
+        return "in_progress"
+    return m.status
+
+
+def _with_note(s: Step, note: str | None) -> Step:
+    if not note:
+        return s
+    return replace(s, notes=f"{s.notes}\n{note}" if s.notes else note)
+
+
+def _steps_outcome(
+    m: Milestone,
+    actor: Actor,
+    steps: tuple[Step, ...],
+    changed: tuple[int, ...],
+    summary: str,
+    note: str | None,
+    action: str = "advance",
+) -> Outcome:
+    previous, _ = _take(m, actor)
+    status = _status_for(m, steps)
+    owner = None if status == "completed" else actor.name
+    new = _write(m, actor, steps=steps, status=status, owner=owner)
+    tail = ", milestone completed" if status == "completed" else ""
+    return new, Change(
+        action,
+        f"{summary} ({new.progress}%){tail}",
+        note=note,
+        steps=changed,
+        previous_owner=previous,
+    )
+
+
+def advance(
+    m: Milestone,
+    actor: Actor,
+    *,
+    step: int | None = None,
+    to: StepStatus | None = None,
+    note: str | None = None,
+) -> Outcome:
+    _require_open(m, "advance")
+    if m.status == "blocked":
+        raise Invalid(
+            f"{m.milestone_id} is blocked ({'; '.join(m.blockers) or 'a step is blocked'}); "
+            f"clear it with `git milestone unblock {m.milestone_id}` first"
+        )
+    _take(m, actor)
+    if step is not None:
+        return _advance_one(m, actor, step, to or "completed", note)
+    if to is not None:
+        raise UsageError("--to needs a STEP: `git milestone advance ID STEP --to STATUS`")
+    steps = list(m.steps)
+    current = next((s for s in steps if s.status == "in_progress"), None)
+    changed: list[int] = []
+    summary = ""
+    if current is not None:
+        steps[current.step - 1] = _with_note(
+            _set_step(current, "completed", actor, _when(m, actor)), note
+        )
+        changed.append(current.step)
+        summary = f"complete {_label(m, current.step)}"
+    nxt = next((s for s in steps if s.status == "pending"), None)
+    if nxt is not None:
+        started = _set_step(nxt, "in_progress", actor, _when(m, actor))
+        steps[nxt.step - 1] = started if current is not None else _with_note(started, note)
+        changed.append(nxt.step)
+        summary = summary or f"start {_label(m, nxt.step)}"
+    if not changed:
+        if m.steps and all(s.done for s in m.steps):
+            return _steps_outcome(m, actor, m.steps, (), "finish", note)
+        if m.steps or m.status != "pending":
+            raise Invalid(
+                f"{m.milestone_id} has no pending step to start; set a step with "
+                f"`git milestone advance {m.milestone_id} STEP --to STATUS`, add one with "
+                "`git milestone step add`, or finish with `git milestone complete`"
+            )
+        previous, _ = _take(m, actor)
+        new = _write(m, actor, status="in_progress", owner=actor.name)
+        return new, Change("advance", "start work (no steps)", note=note, previous_owner=previous)
+    return _steps_outcome(m, actor, tuple(steps), tuple(sorted(changed)), summary, note)
+
+
+def _advance_one(
+    m: Milestone, actor: Actor, number: int, to: StepStatus, note: str | None
+) -> Outcome:
+    target = m.step(number)
+    if target is None:
+        raise NotFound(
+            f"{m.milestone_id} has no step {number} (it has {len(m.steps)}); "
+            f"see `git milestone show {m.milestone_id}`"
+        )
+    steps = list(m.steps)
+    steps[number - 1] = _with_note(_set_step(target, to, actor, _when(m, actor)), note)
+    verb = "complete" if to == "completed" else f"set {to}:"
+    if to == "in_progress":
+        verb = "start"
+    return _steps_outcome(m, actor, tuple(steps), (number,), f"{verb} {_label(m, number)}", note)
+
+
+def block(m: Milestone, actor: Actor, *, reason: str, step: int | None = None) -> Outcome:
+    _require_open(m, "block")
+    _not_held_by_other(m, actor)
+    if not reason.strip():
+        raise UsageError("--reason must say what blocks the work")
+    blockers = m.blockers if reason in m.blockers else (*m.blockers, reason)
+    steps = m.steps
+    changed: tuple[int, ...] = ()
+    if step is not None:
+        target = m.step(step)
+        if target is None:
+            raise NotFound(f"{m.milestone_id} has no step {step} (it has {len(m.steps)})")
+        steps = tuple(
+            _set_step(s, "blocked", actor, _when(m, actor)) if s.step == step else s for s in steps
+        )
+        changed = (step,)
+    new = _write(m, actor, blockers=blockers, status="blocked", steps=steps)
+    where = f" at step {step}" if step is not None else ""
+    return new, Change("block", f"blocked{where}: {_one_line(reason)}", note=reason, steps=changed)
+
+
+def unblock(m: Milestone, actor: Actor) -> Outcome | None:
+    if m.status != "blocked" and not m.blockers:
+        return None
+    _not_held_by_other(m, actor)
+    steps = tuple(
+        _set_step(s, "in_progress" if s.started_at else "pending", actor, _when(m, actor))
+        if s.status == "blocked"
+        else s
+        for s in m.steps
+    )
+    changed = tuple(s.step for s in m.steps if s.status == "blocked")
+    status: Status = m.status
+    if m.status == "blocked":
+        started = any(s.status != "pending" for s in steps)
+        status = "in_progress" if started else "pending"
+    new = _write(m, actor, blockers=(), status=status, steps=steps)
+    return new, Change(
+        "unblock", f"unblocked ({len(m.blockers)} blocker(s) cleared)", steps=changed
+    )
+
+
+def handoff(
+    m: Milestone,
+    actor: Actor,
+    *,
+    next_steps: tuple[str, ...] = (),
+    notes: str | None = None,
+    release: bool = False,
+) -> Outcome:
+    if not next_steps and notes is None and not release:
+        raise UsageError(
+            "say what the next session should know: --next TEXT, --notes TEXT or --release"
+        )
+    _not_held_by_other(m, actor)
+    changes: dict[str, Any] = {}
+    if next_steps:
+        changes["next_session_should"] = next_steps
+    if notes is not None:
+        changes["handoff_notes"] = notes
+    if release:
+        changes["owner"] = None
+    new = _write(m, actor, **changes)
+    summary = f"handoff by {actor.name}" + (", released" if release else "")
+    return new, Change(
+        "handoff", summary, note=notes, previous_owner=m.owner if release and m.owner else None
+    )
+
+
+def complete(
+    m: Milestone, actor: Actor, *, notes: str | None = None, force: bool = False
+) -> Outcome:
+    _require_open(m, "complete")
+    if m.status != "in_progress":
+        how = "unblock" if m.status == "blocked" else "advance"
+        raise Invalid(
+            f"{m.milestone_id} is {m.status}; only work in progress completes "
+            f"(run `git milestone {how} {m.milestone_id}` first)"
+        )
+    previous, _ = _take(m, actor)
+    unfinished = [s.step for s in m.steps if not s.done]
+    if unfinished and not force:
+        raise Invalid(
+            f"{m.milestone_id} has unfinished steps {unfinished}; finish them with "
+            f"`git milestone advance`, or skip them with `complete --force`"
+        )
+    steps = tuple(
+        _set_step(s, "skipped", actor, _when(m, actor)) if not s.done else s for s in m.steps
+    )
+    changes: dict[str, Any] = {"status": "completed", "owner": None, "steps": steps}
+    if notes is not None:
+        changes["completion_notes"] = notes
+    new = _write(m, actor, **changes)
+    skipped = f", skipped steps {unfinished}" if unfinished else ""
+    return new, Change(
+        "complete",
+        f"complete{skipped}",
+        note=notes,
+        steps=tuple(unfinished),
+        previous_owner=previous,
+    )
+
+
+def abandon(m: Milestone, actor: Actor, *, reason: str) -> Outcome | None:
+    if m.status == "abandoned":
+        return None
+    if m.status == "completed":
+        raise Invalid(f"{m.milestone_id} is completed; a completed milestone is not abandoned")
+    if not reason.strip():
+        raise UsageError("--reason must say why the work is abandoned")
+    _not_held_by_other(m, actor)
+    new = _write(m, actor, status="abandoned", owner=None, completion_notes=reason)
+    return new, Change("abandon", f"abandon: {_one_line(reason)}", note=reason)
+
+
+def reopen(m: Milestone, actor: Actor, *, step: int | None = None) -> Outcome:
+    if step is not None:
+        target = m.step(step)
+        if target is None:
+            raise NotFound(f"{m.milestone_id} has no step {step} (it has {len(m.steps)})")
+        if not target.done:
+            raise Invalid(
+                f"step {step} of {m.milestone_id} is {target.status}, not done; "
+                "only a completed or skipped step reopens"
+            )
+        if m.status == "abandoned":
+            raise Invalid(f"{m.milestone_id} is abandoned; reopen the milestone first")
+        steps = tuple(
+            _set_step(s, "pending", actor, _when(m, actor)) if s.step == step else s
+            for s in m.steps
+        )
+        return _steps_outcome(
+            m, actor, steps, (step,), f"reopen {_label(m, step)}", None, action="reopen"
+        )
+    if m.status == "completed":
+        previous, _ = _take(m, actor)
+        new = _write(m, actor, status="in_progress", owner=actor.name)
+        return new, Change("reopen", "reopen", previous_owner=previous)
+    if m.status == "abandoned":
+        steps = tuple(
+            _set_step(s, "pending", actor, _when(m, actor)) if s.status == "in_progress" else s
+            for s in m.steps
+        )
+        new = _write(m, actor, status="pending", steps=steps)
+        changed = tuple(s.step for s in m.steps if s.status == "in_progress")
+        return new, Change("reopen", "reopen", steps=changed)
+    raise Invalid(
+        f"{m.milestone_id} is {m.status}; only completed or abandoned milestones "
+        "reopen (or give a STEP to reopen a done step)"
+    )
+
+
+def add_step(m: Milestone, actor: Actor, text: str, *, after: int | None = None) -> Outcome:
+    _require_open(m, "add a step to")
+    if not text.strip():
+        raise UsageError("a step needs a description")
+    position = len(m.steps) if after is None else after
+    if not 0 <= position <= len(m.steps):
+        raise NotFound(f"--after {after}: {m.milestone_id} has steps 1..{len(m.steps)}")
+    steps = list(m.steps)
+    steps.insert(position, Step(position + 1, text))
+    steps = [replace(s, step=i) for i, s in enumerate(steps, 1)]
+    m_new = replace(m, steps=tuple(steps))
+    return _steps_outcome(
+        m,
+        actor,
+        tuple(steps),
+        (position + 1,),
+        f"add {_label(m_new, position + 1)}",
+        None,
+        action="step-add",
+    )
+
+
+def _one_line(text: str, limit: int = 72) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

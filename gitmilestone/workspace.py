@@ -1,0 +1,195 @@
+"""One repository as the commands see it: settings, actor, clock, milestone files, and the
+single write path (lock, re-read, check, atomic write, commit one file, restore on failure)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from gitmilestone import git, store, timestamps
+from gitmilestone.config import Settings, load_settings
+from gitmilestone.errors import CommitRefused, Invalid, NotFound, Stale, UsageError
+from gitmilestone.messages import Change, format_message
+from gitmilestone.model import Milestone
+from gitmilestone.rules import Checked
+from gitmilestone.workflow import Actor
+
+ACTOR_ENV = "GIT_MILESTONE_ACTOR"
+NOW_ENV = "GIT_MILESTONE_NOW"
+FORCED_ENV = "GIT_MILESTONE_FORCED"
+
+
+def current_time() -> datetime:
+    """`GIT_MILESTONE_NOW` when set (deterministic tests and replays), else the clock."""
+    fixed = os.environ.get(NOW_ENV)
+    if fixed:
+        try:
+            return timestamps.parse(fixed)
+        except ValueError:
+            raise UsageError(
+                f"{NOW_ENV}={fixed!r} is not an RFC 3339 time such as 2025-11-15T00:20:00Z"
+            ) from None
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    milestone: Milestone
+    change: Change | None
+    commit: str | None
+    path: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "milestone": self.milestone.to_dict(),
+            "changed": self.change is not None,
+            "action": None if self.change is None else self.change.action,
+            "commit": self.commit,
+            "path": self.path,
+        }
+
+
+Operation = Callable[[Milestone | None, Actor], "tuple[Milestone, Change] | None"]
+
+
+class Workspace:
+    def __init__(self, repo: git.Repo, as_actor: str | None = None) -> None:
+        self.repo = repo
+        self.as_actor = as_actor
+
+    @classmethod
+    def open(cls, as_actor: str | None = None, cwd: Path | None = None) -> Workspace:
+        return cls(git.discover(cwd), as_actor)
+
+    @cached_property
+    def settings(self) -> Settings:
+        return load_settings(self.repo.root)
+
+    @property
+    def directory(self) -> Path:
+        return self.repo.root / self.settings.dir
+
+    def rel(self, path: Path) -> str:
+        return store.display_path(self.repo.root, path)
+
+    def path_for(self, milestone_id: str) -> Path:
+        return self.directory / f"{store.check_id(milestone_id)}.json"
+
+    @cached_property
+    def actor_name(self) -> str:
+        for candidate in (self.as_actor, os.environ.get(ACTOR_ENV)):
+            if candidate is not None and candidate.strip():
+                return _one_line_name(candidate)
+        values = git.config(self.repo, "milestone.actor", "user.name")
+        for key in ("milestone.actor", "user.name"):
+            if values.get(key, "").strip():
+                return _one_line_name(values[key])
+        raise UsageError(
+            "who is acting? pass --as NAME, set GIT_MILESTONE_ACTOR, or run "
+            "`git config milestone.actor NAME`"
+        )
+
+    def actor(self) -> Actor:
+        return Actor(self.actor_name, current_time(), self.settings.lease)
+
+    def check(self, path: Path) -> Checked:
+        return store.check_path(self.repo.root, path)
+
+    def load(self, milestone_id: str) -> Milestone:
+        """A milestone that must exist and be readable (M0xx problems refuse)."""
+        path = self.path_for(milestone_id)
+        if not path.exists() and not path.is_symlink():
+            raise NotFound(
+                f"no milestone {milestone_id!r} in {self.settings.dir}/; "
+                "see `git milestone list --all`"
+            )
+        return _usable(self.check(path))
+
+    def all(self) -> list[Checked]:
+        return [self.check(p) for p in store.milestone_files(self.directory)]
+
+    def milestones(self) -> list[Milestone]:
+        return [c.milestone for c in self.all() if c.milestone is not None]
+
+    def write(
+        self,
+        milestone_id: str,
+        operation: Operation,
+        *,
+        commit: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> WriteResult:
+        """Run `operation` on the current file under the repository lock and commit it."""
+        path = self.path_for(milestone_id)
+        rel = self.rel(path)
+        actor = self.actor()
+        with store.repository_lock(self.repo.common_dir):
+            original = _read_or_none(self.repo.root, path)
+            current = None if original is None else _usable(self.check(path))
+            outcome = operation(current, actor)
+            if outcome is None:
+                assert current is not None
+                return WriteResult(current, None, None, rel)
+            new, change = outcome
+            if _read_or_none(self.repo.root, path) != original:
+                raise Stale(f"{rel} changed while this command ran; run it again")
+            store.write_atomic(path, new.dumps())
+            sha = self._commit(path, rel, original, new, change, commit, env or {})
+        return WriteResult(new, change, sha, rel)
+
+    def _commit(
+        self,
+        path: Path,
+        rel: str,
+        original: bytes | None,
+        new: Milestone,
+        change: Change,
+        commit: bool,
+        env: dict[str, str],
+    ) -> str | None:
+        try:
+            if not commit:
+                git.add(self.repo, [rel])
+                return None
+            if original is None or not git.is_tracked(self.repo, rel):
+                git.add(self.repo, [rel], intent=True)
+            message = format_message(new, change, self.actor_name)
+            hook_env = {ACTOR_ENV: self.actor_name, **env}
+            return git.commit_only(self.repo, [rel], message, hook_env)
+        except BaseException:
+            store.restore(path, original)
+            if original is None:
+                git.unstage_new(self.repo, [rel])
+            raise
+
+
+def _read_or_none(root: Path, path: Path) -> bytes | None:
+    if not path.exists() and not path.is_symlink():
+        return None
+    return store.read_file(root, path)
+
+
+def _usable(checked: Checked) -> Milestone:
+    if checked.milestone is None:
+        lines = "\n".join(str(f) for f in checked.findings[:5])
+        raise Invalid(
+            f"{checked.file} cannot be read as a milestone; fix it first "
+            f"(`git milestone validate {checked.file}`):\n{lines}",
+            details=[f.to_dict() for f in checked.findings],
+        )
+    return checked.milestone
+
+
+def _one_line_name(name: str) -> str:
+    clean = name.strip()
+    if "\n" in clean or "\r" in clean or len(clean) > 200:
+        raise UsageError("an actor name is one line of at most 200 characters")
+    return clean
+
+
+__all__ = ["FORCED_ENV", "CommitRefused", "Workspace", "WriteResult", "current_time"]
