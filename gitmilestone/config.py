@@ -47,17 +47,17 @@ def load_settings(root: Path) -> Settings:
         lease = table["lease"]
         try:
             if not isinstance(lease, str):
-                raise ValueError(repr(lease))
+                raise ValueError(f"not a duration: {lease!r} (write it like 2h, 90m or 1h30m)")
             settings = Settings(dir=settings.dir, lease=timestamps.parse_duration(lease))
         except ValueError as exc:
-            raise Invalid(f'{CONFIG_FILE}: lease: {exc}; write it like "2h"') from None
+            raise Invalid(f"{CONFIG_FILE}: lease: {exc}") from None
     return settings
 
 
 def _check_dir(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise Invalid(f'{CONFIG_FILE}: dir must be a relative path such as "MILESTONES"')
-    posix = PurePosixPath(value.strip().strip("/"))
+    posix = PurePosixPath(value.strip())
     if posix.is_absolute() or ".." in posix.parts or str(posix) in ("", "."):
         raise Invalid(
             f"{CONFIG_FILE}: dir {value!r} must stay inside the repository, "

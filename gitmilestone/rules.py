@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from gitmilestone import timestamps
-from gitmilestone.model import DONE_STEP, Milestone, can_transition, derive_progress
+from gitmilestone.model import DONE_STEP, Milestone, Step, can_transition, derive_progress
 
 MAX_BYTES = 1024 * 1024
 SCHEMA_HINT = "see `git milestone schema` for the format"
@@ -69,13 +70,33 @@ def decode(file: str, data: bytes) -> tuple[Any, list[Finding]]:
     except UnicodeDecodeError as exc:
         return fail(f"not UTF-8 (byte {exc.start}); save the file as UTF-8")
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates), []
+        doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except _DuplicateKey as exc:
         return fail(f"key {str(exc)!r} appears twice in one object; keep one")
     except json.JSONDecodeError as exc:
-        return fail(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+        return fail(
+            f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; correct it there"
+        )
     except RecursionError:
         return fail("JSON nested too deeply to read; a milestone is a few levels deep")
+    except ValueError:
+        return fail(
+            "not valid JSON: a number is NaN, Infinity or thousands of digits long; "
+            "write a plain number"
+        )
+    if _SURROGATE.search(data) is not None:
+        try:
+            json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return fail("a string holds a lone UTF-16 surrogate (\\uD800-\\uDFFF); remove it")
+    return doc, []
+
+
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
 
 
 def json_path(parts: Iterator[Any] | Any) -> str:
@@ -132,7 +153,14 @@ def check_document(file: str, doc: Any, stem: str | None = None) -> Checked:
         try:
             timestamps.parse(value)
         except ValueError:
-            bad.append(Finding(file, "M002", path, f"{value!r} is not a valid date and time"))
+            bad.append(
+                Finding(
+                    file,
+                    "M002",
+                    path,
+                    f"{value!r} is not a valid date and time; write it like 2025-11-15T00:20:00Z",
+                )
+            )
     if bad:
         return Checked(file, None, tuple(bad), doc)
     milestone = Milestone.from_dict(doc)
@@ -196,13 +224,15 @@ def _status_findings(file: str, m: Milestone) -> Iterator[Finding]:
                 "them, or set the status to in_progress",
             )
     if m.status == "pending":
-        started = [s.step for s in m.steps if s.status in ("in_progress", "completed")]
+        # Done steps may stay in a pending milestone: reopening abandoned work keeps them.
+        started = [s.step for s in m.steps if s.status == "in_progress"]
         if started:
             yield Finding(
                 file,
                 "M102",
                 "$.status",
-                f"status is pending but steps {started} are started; set the status to in_progress",
+                f"status is pending but steps {started} are in progress; "
+                "set the status to in_progress",
             )
     if m.status == "blocked" and not m.blockers and all(s.status != "blocked" for s in m.steps):
         yield Finding(
@@ -288,6 +318,33 @@ def change_findings(
     yield from _owner_findings(file, old, new, actor, now, lease, forced)
 
 
+def same_steps(old: Milestone, new: Milestone) -> list[Step | None]:
+    """For each step of `new`, the same step in `old`: by number, unless steps were only
+    inserted (`step add --after` renumbers the steps after it); then by content, in order."""
+    if len(new.steps) > len(old.steps):
+        from difflib import SequenceMatcher
+
+        for key in (_step_content, _step_description):
+            matcher = SequenceMatcher(
+                None, [key(s) for s in old.steps], [key(s) for s in new.steps], autojunk=False
+            )
+            blocks = matcher.get_matching_blocks()
+            if sum(b.size for b in blocks) == len(old.steps):
+                out: list[Step | None] = [None] * len(new.steps)
+                for b in blocks:
+                    out[b.b : b.b + b.size] = old.steps[b.a : b.a + b.size]
+                return out
+    return [old.step(s.step) for s in new.steps]
+
+
+def _step_content(s: Step) -> str:
+    return json.dumps({k: v for k, v in s.to_dict().items() if k != "step"}, sort_keys=True)
+
+
+def _step_description(s: Step) -> str:
+    return s.description
+
+
 def _stale_findings(file: str, old: Milestone, new: Milestone) -> Iterator[Finding]:
     if new.updated_at <= old.updated_at:
         yield Finding(
@@ -306,8 +363,7 @@ def _stale_findings(file: str, old: Milestone, new: Milestone) -> Iterator[Findi
             f"from an old copy; redo the change on the current file with revision "
             f"{old.revision + 1}",
         )
-    for i, s in enumerate(new.steps):
-        before = old.step(s.step)
+    for i, (s, before) in enumerate(zip(new.steps, same_steps(old, new), strict=True)):
         if before is None or not before.done or s.done:
             continue
         if s.reopened_at is None or s.reopened_at <= old.updated_at:
@@ -348,8 +404,7 @@ def _owner_findings(
             f"steps changed by {actor or 'an unknown actor'}, who does not hold this "
             f"milestone; claim it first (`git milestone claim {new.milestone_id}`)",
         )
-    for i, s in enumerate(new.steps):
-        before = old.step(s.step)
+    for i, (s, before) in enumerate(zip(new.steps, same_steps(old, new), strict=True)):
         for key in ("started_by", "completed_by"):
             value = getattr(s, key)
             if value is not None and value != actor and value != getattr(before, key, None):

@@ -35,13 +35,16 @@ def read_file(root: Path, path: Path) -> bytes:
     try:
         real = path.resolve(strict=True)
     except (FileNotFoundError, RuntimeError):
-        raise NotFound(f"{display}: no such file") from None
+        raise NotFound(f"{display}: no such file; check the path") from None
     if _inside(path.absolute(), root.absolute()) and not _inside(real, root.resolve()):
-        raise Invalid(f"{display}: is a link that points outside the repository ({real})")
+        raise Invalid(
+            f"{display}: is a link that points outside the repository ({real}); "
+            "put the file itself in the repository"
+        )
     if not real.is_file():
-        raise Invalid(f"{display}: not a regular file")
+        raise Invalid(f"{display}: not a regular file; give the path of a milestone .json file")
     if real.stat().st_size > MAX_BYTES:
-        raise Invalid(f"{display}: over the 1 MiB limit for a milestone file")
+        raise Invalid(f"{display}: over the 1 MiB limit for a milestone file; split the milestone")
     return real.read_bytes()
 
 
@@ -62,10 +65,15 @@ def check_path(root: Path, path: Path) -> Checked:
     try:
         data = read_file(root, path)
     except (Invalid, NotFound) as exc:
-        return Checked(display, None, (Finding(display, "M001", "$", exc.message),))
+        reason = exc.message.removeprefix(f"{display}: ")
+        return Checked(display, None, (Finding(display, "M001", "$", reason),))
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        return Checked(display, None, (Finding(display, "M001", "$", f"cannot read: {reason}"),))
+        return Checked(
+            display,
+            None,
+            (Finding(display, "M001", "$", f"cannot read: {reason}; check that you may read it"),),
+        )
     return check_bytes(display, data, path.stem)
 
 
@@ -110,12 +118,26 @@ def restore(path: Path, original: bytes | None) -> None:
         write_atomic(path, original.decode("utf-8"))
 
 
+_HELD: set[tuple[Path, int]] = set()
+
+
 @contextlib.contextmanager
 def repository_lock(git_common_dir: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-    """Serialize every milestone write in a repository (all its worktrees share it)."""
-    import fcntl
+    """Serialize every milestone write in a repository (all its worktrees share it).
 
-    fd = os.open(git_common_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+    Re-entrant within one thread, so a command that must choose under the lock (`next
+    --claim`) can run the ordinary write path inside it: a second flock on a new file
+    descriptor would wait for the first forever.
+    """
+    import fcntl
+    import threading
+
+    path = git_common_dir / LOCK_NAME
+    key = (path, threading.get_ident())
+    if key in _HELD:
+        yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -132,6 +154,10 @@ def repository_lock(git_common_dir: Path, timeout: float = LOCK_TIMEOUT) -> Iter
                         "if no such command is running"
                     ) from None
                 time.sleep(0.01)
-        yield
+        _HELD.add(key)
+        try:
+            yield
+        finally:
+            _HELD.discard(key)
     finally:
         os.close(fd)

@@ -14,7 +14,10 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse(text: str) -> datetime:
-    """Parse a timestamp into an aware UTC datetime; ValueError if it is neither format."""
+    """Parse a timestamp into an aware UTC datetime; ValueError if it is neither format.
+
+    Kept to the millisecond, as `format` writes it, so a file survives load, dump, load.
+    """
     m = _RFC3339.fullmatch(text)
     if m is None:
         m = _SEED.fullmatch(text)
@@ -25,7 +28,7 @@ def parse(text: str) -> datetime:
     else:
         fraction, offset = m.group(7), m.group(8)
     year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
-    micro = int((fraction[1:] + "000000")[:6]) if fraction else 0
+    micro = int((fraction[1:] + "000")[:3]) * 1000 if fraction else 0
     if offset in ("Z", "z"):
         tz = timezone.utc
     else:
@@ -34,9 +37,11 @@ def parse(text: str) -> datetime:
         if hh > 23 or mm > 59:
             raise ValueError(f"bad UTC offset in {text!r}")
         tz = timezone(sign * timedelta(hours=hh, minutes=mm))
-    return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz).astimezone(
-        timezone.utc
-    )
+    try:
+        moment = datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"{text!r} is out of the range of dates") from None
 
 
 def format(moment: datetime) -> str:
