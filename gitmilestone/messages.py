@@ -28,7 +28,8 @@ class Change:
 
 
 def subject(milestone_id: str, summary: str) -> str:
-    return f"milestone({milestone_id}): {summary}"
+    one_line = " ".join(part.strip() for part in summary.splitlines() if part.strip())
+    return f"milestone({milestone_id}): {one_line}"
 
 
 def trailers(m: Milestone, change: Change, actor: str) -> list[tuple[str, str]]:
@@ -55,11 +56,20 @@ def trailers(m: Milestone, change: Change, actor: str) -> list[tuple[str, str]]:
 def format_message(m: Milestone, change: Change, actor: str) -> str:
     """The whole commit message; ends with the trailer paragraph and a newline."""
     parts = [subject(m.milestone_id, change.summary)]
-    note = "\n".join(line.rstrip() for line in (change.note or "").strip().splitlines())
+    note = "\n".join(_body_line(line) for line in (change.note or "").strip().splitlines())
     if note:
         parts.append(note)
     parts.append("\n".join(f"{k}: {v}" for k, v in trailers(m, change, actor)))
     return "\n\n".join(parts) + "\n"
+
+
+def _body_line(line: str) -> str:
+    # git reads a `---` line as the end of the message (interpret-trailers, am): indent it,
+    # so that the trailer block stays the last paragraph for every git tool.
+    line = line.rstrip()
+    if line.startswith("---") and (len(line) == 3 or line[3].isspace()):
+        return " " + line
+    return line
 
 
 def parse_trailer_lines(text: str) -> list[tuple[str, str]]:

@@ -331,9 +331,24 @@ def block(m: Milestone, actor: Actor, *, reason: str, step: int | None = None) -
             _set_step(s, "blocked", actor, _when(m, actor)) if s.step == step else s for s in steps
         )
         changed = (step,)
-    new = _write(m, actor, blockers=blockers, status="blocked", steps=steps)
+    owner, previous = _owner_for_steps(m, actor, changed)
+    new = _write(m, actor, blockers=blockers, status="blocked", steps=steps, owner=owner)
     where = f" at step {step}" if step is not None else ""
-    return new, Change("block", f"blocked{where}: {_one_line(reason)}", note=reason, steps=changed)
+    return new, Change(
+        "block",
+        f"blocked{where}: {_one_line(reason)}",
+        note=reason,
+        steps=changed,
+        previous_owner=previous,
+    )
+
+
+def _owner_for_steps(
+    m: Milestone, actor: Actor, changed: tuple[int, ...]
+) -> tuple[str | None, str | None]:
+    """Only the owner changes steps: someone else whose lease expired is taken over."""
+    previous, _ = _take(m, actor) if changed else (None, False)
+    return (actor.name if previous is not None else m.owner), previous
 
 
 def unblock(m: Milestone, actor: Actor) -> Outcome | None:
@@ -351,9 +366,13 @@ def unblock(m: Milestone, actor: Actor) -> Outcome | None:
     if m.status == "blocked":
         started = any(s.status != "pending" for s in steps)
         status = "in_progress" if started else "pending"
-    new = _write(m, actor, blockers=(), status=status, steps=steps)
+    owner, previous = _owner_for_steps(m, actor, changed)
+    new = _write(m, actor, blockers=(), status=status, steps=steps, owner=owner)
     return new, Change(
-        "unblock", f"unblocked ({len(m.blockers)} blocker(s) cleared)", steps=changed
+        "unblock",
+        f"unblocked ({len(m.blockers)} blocker(s) cleared)",
+        steps=changed,
+        previous_owner=previous,
     )
 
 
@@ -422,7 +441,10 @@ def abandon(m: Milestone, actor: Actor, *, reason: str) -> Outcome | None:
     if m.status == "abandoned":
         return None
     if m.status == "completed":
-        raise Invalid(f"{m.milestone_id} is completed; a completed milestone is not abandoned")
+        raise Invalid(
+            f"{m.milestone_id} is completed, and completed work is not abandoned; "
+            f"to stop it after all, `git milestone reopen {m.milestone_id}` first"
+        )
     if not reason.strip():
         raise UsageError("--reason must say why the work is abandoned")
     _not_held_by_other(m, actor)
