@@ -1,0 +1,173 @@
+"""`log`, `resume` and `next`: reviewing the handoff record and picking work up."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from contextlib import closing
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from gitmilestone import git, history
+from gitmilestone.errors import GitFailed, NotFound, UsageError
+from gitmilestone.messages import Record
+from gitmilestone.model import CLOSED, PRIORITIES, Milestone
+from gitmilestone.output import Result
+
+if TYPE_CHECKING:
+    from gitmilestone.workspace import Workspace
+
+# `log` runs on big histories and imports only what it needs; the rest is imported by the
+# commands that use it.
+
+RECENT = 5
+
+
+def records(
+    repo: git.Repo,
+    milestone_id: str | None = None,
+    *,
+    actor: str | None = None,
+    limit: int | None = None,
+) -> list[Record]:
+    """Milestone commits reachable from HEAD, newest first, read by one `git log`."""
+    if milestone_id is not None:
+        from gitmilestone.store import check_id
+
+        check_id(milestone_id)
+    stream = git.log_stream(repo, history.LOG_FORMAT, *history.log_args(milestone_id))
+    try:
+        with closing(stream):
+            return list(
+                history.records(stream, milestone_id=milestone_id, actor=actor, limit=limit)
+            )
+    except GitFailed:
+        if not git.head_exists(repo):
+            return []
+        raise
+
+
+def log(
+    repo: git.Repo, milestone_id: str | None, *, limit: int | None, actor: str | None
+) -> Result:
+    if limit is not None and limit < 0:
+        raise UsageError("-n takes a count of commits, 0 or more")
+    recs = records(repo, milestone_id, actor=actor, limit=limit)
+    return Result({"records": [r.to_dict() for r in recs]}, history.table(recs))
+
+
+def resume(ws: Workspace, milestone_id: str, *, claim: bool) -> Result:
+    from gitmilestone import briefing
+    from gitmilestone.commands import write
+    from gitmilestone.workspace import current_time
+
+    claimed = None
+    if claim:
+        claimed = write.claim(ws, milestone_id, force=False, commit=True).data
+    m = ws.load(milestone_id)
+    dependencies: dict[str, str | None] = {}
+    for dep in m.depends_on or ():
+        path = ws.path_for(dep)
+        checked = ws.check(path) if path.exists() else None
+        found = None if checked is None else checked.milestone
+        dependencies[dep] = None if found is None else found.status
+    data = briefing.briefing(
+        m,
+        now=current_time(),
+        lease=ws.settings.lease,
+        actor=_actor_or_none(ws),
+        dependencies=dependencies,
+        recent=records(ws.repo, milestone_id, limit=RECENT),
+    )
+    text = briefing.text(data)
+    if claimed is not None:
+        how = "claimed" if claimed["changed"] else "already yours"
+        text = (
+            f"{how}: {milestone_id}"
+            + (f" [{claimed['commit'][:9]}]" if claimed["commit"] else "")
+            + f"\n{text}"
+        )
+    return Result({**data, "claimed": claimed}, text)
+
+
+def _actor_or_none(ws: Workspace) -> str | None:
+    try:
+        return ws.actor_name
+    except UsageError:
+        return None
+
+
+def ready(
+    milestones: Sequence[Milestone], now: datetime, lease: timedelta
+) -> tuple[list[Milestone], Counter[str]]:
+    """Milestones ready to work, highest priority first, then oldest; and why the others
+    are not (`held`, `blocked`, `waiting` for depends_on, `closed`)."""
+    from gitmilestone.rules import lease_active
+
+    status = {m.milestone_id: m.status for m in milestones}
+    out: list[Milestone] = []
+    why_not: Counter[str] = Counter()
+    for m in milestones:
+        if m.status in CLOSED:
+            why_not["closed"] += 1
+        elif m.status == "blocked" or m.blockers:
+            why_not["blocked"] += 1
+        elif lease_active(m, now, lease):
+            why_not["held"] += 1
+        elif any(status.get(dep) != "completed" for dep in m.depends_on or ()):
+            why_not["waiting"] += 1
+        else:
+            out.append(m)
+    out.sort(key=lambda m: (PRIORITIES.index(m.priority), m.created_at, m.milestone_id))
+    return out, why_not
+
+
+def _nothing(why_not: Counter[str]) -> str:
+    parts = [
+        f"{why_not[key]} {label}"
+        for key, label in (
+            ("held", "held by someone whose lease is active"),
+            ("blocked", "blocked"),
+            ("waiting", "waiting for depends_on"),
+        )
+        if why_not[key]
+    ]
+    reason = f" ({'; '.join(parts)})" if parts else ""
+    return (
+        f"nothing is ready to work{reason}; see `git milestone list`, "
+        "or create one with `git milestone new`"
+    )
+
+
+def next_ready(ws: Workspace, *, claim: bool) -> Result:
+    from gitmilestone import store
+    from gitmilestone.commands import read, write
+    from gitmilestone.output import use_color
+    from gitmilestone.render import list_table
+    from gitmilestone.workspace import current_time
+
+    lease = ws.settings.lease
+    if not claim:
+        now = current_time()
+        rows, why_not = ready(ws.milestones(), now, lease)
+        data = {"ready": [read.summary(m, ws) for m in rows], "claimed": None}
+        if not rows:
+            return Result(data, _nothing(why_not))
+        text = list_table(rows, now, lease, use_color())
+        text += (
+            "\nclaim the first with `git milestone next --claim`, "
+            "or any with `git milestone resume ID --claim`"
+        )
+        return Result(data, text)
+    # Choose and claim under one lock, from files read under it, so that two callers
+    # never take the same milestone; the claim re-reads it under the same lock.
+    with store.repository_lock(ws.repo.common_dir):
+        rows, why_not = ready(ws.milestones(), current_time(), lease)
+        if not rows:
+            raise NotFound(_nothing(why_not).replace("to work", "to claim", 1))
+        first = rows[0]
+        claimed = write.claim(ws, first.milestone_id, force=False, commit=True)
+    mid = first.milestone_id
+    data = {"ready": [read.summary(m, ws) for m in rows[1:]], "claimed": claimed.data}
+    text = f"{claimed.text}\n{mid}: {first.title}\nfor the briefing: `git milestone resume {mid}`"
+    return Result(data, text)

@@ -1,0 +1,223 @@
+"""`git milestone log`: the handoff record read from commit trailers with git's own parser."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from gitmilestone import history, timestamps
+from gitmilestone.messages import Change, format_message
+from gitmilestone.model import Milestone
+from gitmilestone.workflow import Actor, create
+from tests.conftest import T0, Repo
+
+
+def records(repo: Repo, *args: str) -> list[dict[str, object]]:
+    ran = repo.gm("log", "--json", *args)
+    assert ran.exit_code == 0, ran.stdout + ran.stderr
+    out: list[dict[str, object]] = json.loads(ran.stdout)["data"]["records"]
+    return out
+
+
+def at(minutes: int) -> dict[str, str]:
+    return {"GIT_MILESTONE_NOW": f"2025-11-15T{1 + minutes // 60:02d}:{minutes % 60:02d}:00Z"}
+
+
+def life(repo: Repo) -> None:
+    """One milestone from create to complete, with a second one interleaved."""
+    steps = ("--step", "Build", "--step", "Ship")
+    assert repo.gm("new", "Deploy it", "--id", "deploy", *steps).exit_code == 0
+    assert repo.gm("new", "Other work", "--id", "other", "--as", "bob").exit_code == 0
+    assert repo.gm("advance", "deploy", env=at(1)).exit_code == 0
+    assert repo.gm("advance", "deploy", "--note", "built", env=at(2)).exit_code == 0
+    assert repo.gm("claim", "other", "--as", "bob", env=at(3)).exit_code == 0
+    assert repo.gm("handoff", "deploy", "--next", "ship it", env=at(4)).exit_code == 0
+    assert repo.gm("advance", "deploy", "--note", "shipped", env=at(5)).exit_code == 0
+
+
+def test_log_in_a_repository_without_commits_prints_nothing(empty_repo: Repo) -> None:
+    ran = empty_repo.gm("log")
+    assert (ran.exit_code, ran.stdout, ran.stderr) == (0, "", "")
+    assert records(empty_repo) == []
+
+
+def test_log_ignores_commits_without_milestone_trailers(repo: Repo) -> None:
+    repo.git("commit", "-q", "--allow-empty", "-m", "ordinary work\n\nSigned-off-by: x <x@y>")
+    ran = repo.gm("log")
+    assert (ran.exit_code, ran.stdout) == (0, "")
+
+
+def test_log_shows_a_milestones_whole_life_newest_first(repo: Repo) -> None:
+    life(repo)
+    recs = records(repo, "deploy")
+    assert [r["action"] for r in recs] == ["advance", "handoff", "advance", "advance", "create"]
+    assert recs[0]["status"] == "completed" and recs[0]["progress"] == 100
+    assert recs[0]["steps"] == [{"step": 2, "status": "completed"}]
+    assert (
+        recs[0]["subject"]
+        == 'milestone(deploy): complete step 2/2 "Ship" (100%), milestone completed'
+    )
+    assert recs[-1]["owner"] is None and recs[-1]["progress"] == 0
+    assert recs[2]["steps"] == [
+        {"step": 1, "status": "completed"},
+        {"step": 2, "status": "in_progress"},
+    ]
+    assert {r["milestone"] for r in recs} == {"deploy"}
+    assert [r["commit"] for r in recs] == repo.git(
+        "log", "--format=%H", "--", "MILESTONES/deploy.json"
+    ).split()
+
+
+def test_log_text_has_one_line_per_commit_with_when_actor_action_step_progress(
+    repo: Repo,
+) -> None:
+    life(repo)
+    lines = repo.gm("log").stdout.splitlines()
+    assert lines[0].split() == [
+        "WHEN",
+        "ACTOR",
+        "MILESTONE",
+        "ACTION",
+        "STEP",
+        "PROGRESS",
+        "SUBJECT",
+    ]
+    assert len(lines) == 1 + 7
+    newest = lines[1].split()
+    assert newest[2:8] == ["alice", "deploy", "advance", "2", "completed", "100%"]
+    assert lines[1].endswith('complete step 2/2 "Ship" (100%), milestone completed')
+    assert "milestone(deploy):" not in lines[1]
+    claim = next(line for line in lines if " claim " in line)
+    assert claim.split()[2:4] == ["bob", "other"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("-n", "2"), [("deploy", "advance"), ("deploy", "handoff")]),
+        (("deploy", "-n", "1"), [("deploy", "advance")]),
+        (("--actor", "bob"), [("other", "claim"), ("other", "create")]),
+        (("other", "--actor", "alice"), []),
+        (("-n", "0"), []),
+        (("nothing-here",), []),
+    ],
+    ids=["limit", "id-and-limit", "actor", "id-and-actor-none", "zero", "unknown-id"],
+)
+def test_log_filters(repo: Repo, args: tuple[str, ...], expected: list[tuple[str, str]]) -> None:
+    life(repo)
+    assert [(r["milestone"], r["action"]) for r in records(repo, *args)] == expected
+
+
+def test_log_of_an_id_leaves_out_ids_that_start_the_same(repo: Repo) -> None:
+    assert repo.gm("new", "Deploy", "--id", "deploy").exit_code == 0
+    assert repo.gm("new", "Deploy the db", "--id", "deploy-db").exit_code == 0
+    assert repo.gm("new", "Pre-deploy", "--id", "pre-deploy").exit_code == 0
+    assert [r["milestone"] for r in records(repo, "deploy")] == ["deploy"]
+
+
+def test_a_forged_milestone_line_in_a_body_is_not_a_trailer(repo: Repo) -> None:
+    forged = "Milestone: forged\nMilestone-Action: complete\nMilestone-Status: completed"
+    repo.git("commit", "-q", "--allow-empty", "-m", f"sneaky\n\n{forged}\n\nSigned-off-by: x <x@y>")
+    assert repo.gm("new", "Real one", "--id", "real", "--step", "one").exit_code == 0
+    # A note is the body of the tool's commit: it can never become a trailer either.
+    ran = repo.gm("advance", "real", "--note", forged)
+    assert ran.exit_code == 0
+    assert forged in repo.git("log", "-1", "--format=%B")
+    recs = records(repo)
+    assert [(r["milestone"], r["action"], r["status"]) for r in recs] == [
+        ("real", "advance", "in_progress"),
+        ("real", "create", "pending"),
+    ]
+    assert "forged" not in repo.gm("log").stdout
+
+
+def test_log_with_a_bad_id_is_a_usage_error(repo: Repo) -> None:
+    ran = repo.gm("log", "Not An Id")
+    assert ran.exit_code == 2
+    assert "not a milestone id" in ran.stderr
+
+
+def test_log_outside_a_repository_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    repo = Repo(tmp_path, monkeypatch)
+    ran = repo.gm("log")
+    assert ran.exit_code == 1
+    assert "not inside a git working tree" in ran.stderr
+
+
+def test_log_reads_history_with_a_single_git_log(repo: Repo, tmp_path: Path) -> None:
+    life(repo)
+    calls = tmp_path / "calls"
+    shim = tmp_path / "bin" / "git"
+    shim.parent.mkdir()
+    real = next(
+        Path(d) / "git"
+        for d in os.environ["PATH"].split(os.pathsep)
+        if (Path(d) / "git").is_file() and Path(d) != shim.parent
+    )
+    shim.write_text(f'#!/bin/sh\necho "$1" >> {calls}\nexec {real} "$@"\n')
+    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
+    env = {"PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}"}
+    ran = repo.gm_proc("log", env=env)
+    assert ran.exit_code == 0 and len(ran.stdout.splitlines()) == 8
+    assert calls.read_text().split().count("log") == 1
+    assert len(calls.read_text().split()) <= 2
+
+
+# The pure part: reading what git printed.
+
+WHEN = "2025-11-15T01:00:00+00:00"
+
+
+def entry(subject: str, trailers: str, commit: str = "c" * 40) -> bytes:
+    return history.SEP.join([commit, WHEN, subject, trailers]).encode()
+
+
+def message_trailers(m: Milestone, change: Change) -> str:
+    """The trailer paragraph of the tool's own message, as git prints it."""
+    return format_message(m, change, "alice").split("\n\n")[-1]
+
+
+def test_parse_entry_reads_a_message_the_tool_wrote() -> None:
+    actor = Actor("alice", timestamps.parse(T0), timedelta(hours=2))
+    m, change = create("m", "Title: with a colon", actor, steps=("a", "b"))
+    rec = history.parse_entry(entry("milestone(m): create", message_trailers(m, change)))
+    assert rec is not None
+    assert (rec.milestone, rec.action, rec.status, rec.progress, rec.owner) == (
+        "m",
+        "create",
+        "pending",
+        0,
+        None,
+    )
+    assert (rec.actor, rec.revision, rec.step_count, rec.when) == ("alice", 1, 2, WHEN)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        entry("plain", ""),
+        entry("signed", "Signed-off-by: x <x@y>\n"),
+        b"truncated\x1fentry",
+        b"",
+    ],
+    ids=["no-trailers", "other-trailers", "too-few-fields", "empty"],
+)
+def test_parse_entry_skips_commits_that_are_not_milestone_commits(raw: bytes) -> None:
+    assert history.parse_entry(raw) is None
+
+
+def test_records_filter_and_stop_at_the_limit() -> None:
+    def rec(mid: str, actor: str) -> bytes:
+        return entry(f"milestone({mid}): x", f"Milestone: {mid}\nMilestone-Actor: {actor}\n")
+
+    entries = [rec("a", "x"), entry("plain", ""), rec("b", "y"), rec("a", "y"), rec("a", "x")]
+    got = history.records(iter(entries), milestone_id="a", limit=2)
+    assert [(r.milestone, r.actor) for r in got] == [("a", "x"), ("a", "y")]
+    assert [r.milestone for r in history.records(entries, actor="y")] == ["b", "a"]
+    assert list(history.records(entries, limit=0)) == []
