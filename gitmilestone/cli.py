@@ -74,16 +74,50 @@ def cli(ctx: click.Context) -> None:
 
 @cli.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--staged",
+    is_flag=True,
+    help="The pre-commit guard: check each staged milestone file, and its change against "
+    "HEAD (M2xx, M3xx).",
+)
+@click.option(
+    "--commit-msg",
+    "commit_msg",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="The commit-msg check: Milestone trailers in the message FILE must match the "
+    "staged milestone file.",
+)
+@as_option
 @json_option
-def validate_command(paths: tuple[Path, ...], as_json: bool) -> None:
+def validate_command(
+    paths: tuple[Path, ...],
+    staged: bool,
+    commit_msg: Path | None,
+    as_actor: str | None,
+    as_json: bool,
+) -> None:
     """Check milestone files (every one in the milestone directory when no PATH is given).
 
     Prints one problem per line, `file: CODE $.json.path: what is wrong; how to fix`.
-    Exits 1 when there is any problem.
+    Exits 1 when there is any problem. The git hooks run `--staged` (pre-commit) and
+    `--commit-msg FILE` (commit-msg); they only read, and cost little when no milestone
+    file is staged.
     """
-    from gitmilestone.commands import validate
+    if sum((bool(paths), staged, commit_msg is not None)) > 1:
+        raise click.UsageError("give PATHs, --staged or --commit-msg, one of them")
+    if commit_msg is not None or staged:
+        from gitmilestone.commands import guard
 
-    _run(as_json, lambda: validate.validate(_workspace(), paths))
+        if commit_msg is not None:
+            message = commit_msg
+            _run(as_json, lambda: guard.commit_msg(message, as_actor))
+        else:
+            _run(as_json, lambda: guard.staged(_workspace(as_actor)))
+    else:
+        from gitmilestone.commands import validate
+
+        _run(as_json, lambda: validate.validate(_workspace(as_actor), paths))
 
 
 @cli.command("schema")
@@ -95,11 +129,27 @@ def schema_command(as_json: bool) -> None:
     _run(as_json, validate.schema)
 
 
+@cli.command("merge-driver")
+@click.argument("base", type=click.Path(path_type=Path))
+@click.argument("ours", type=click.Path(path_type=Path))
+@click.argument("theirs", type=click.Path(path_type=Path))
+@click.argument("path")
+@json_option
+def merge_driver_command(base: Path, ours: Path, theirs: Path, path: str, as_json: bool) -> None:
+    """Git's merge driver for milestone files (`init` registers it): merges field by field
+    into OURS; on a conflict writes conflict markers and exits 1.
+    """
+    from gitmilestone.commands import merge_driver
+
+    _run(as_json, lambda: merge_driver.merge_driver(base, ours, theirs, path))
+
+
 @cli.command("init")
 @click.option("--hooks", is_flag=True, help="Also install the git hooks (see install-hooks).")
 @writes
 def init_command(hooks: bool, as_json: bool, as_actor: str | None, no_commit: bool) -> None:
-    """Create the milestone directory with a short README, and commit it."""
+    """Create the milestone directory with a short README, register the merge driver
+    (.gitattributes and this clone's git config), and commit."""
     from gitmilestone.commands import setup
 
     _run(as_json, lambda: setup.init(_workspace(as_actor), hooks=hooks, commit=not no_commit))
@@ -441,6 +491,73 @@ def step_add_command(
             _workspace(as_actor), milestone_id, text, after=after, commit=not no_commit
         ),
     )
+
+
+@cli.command("install-hooks")
+@click.option("--uninstall", is_flag=True, help="Remove them; put back the hooks they replaced.")
+@json_option
+def install_hooks_command(uninstall: bool, as_json: bool) -> None:
+    """Install the git hooks: pre-commit (the guard) and commit-msg (the trailer check).
+
+    They go where git looks for hooks (core.hooksPath is respected). A hook that is already
+    there is kept as HOOK.local and runs first; its failure stops the commit. Running it
+    again changes nothing.
+    """
+    from gitmilestone.commands import hooks
+
+    _run(as_json, lambda: hooks.install_hooks(_workspace(), uninstall=uninstall))
+
+
+@cli.command("log")
+@click.argument("milestone_id", metavar="[ID]", required=False)
+@click.option(
+    "-n",
+    "--max-count",
+    "limit",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Show at most N commits.",
+)
+@click.option("--actor", metavar="NAME", help="Only commits made by NAME.")
+@json_option
+def log_command(
+    milestone_id: str | None, limit: int | None, actor: str | None, as_json: bool
+) -> None:
+    """The handoff record, newest first, read from the Milestone-* commit trailers: when,
+    actor, milestone, action, step, progress, subject. Commits without them are skipped.
+    """
+    from gitmilestone import git
+    from gitmilestone.commands import review
+
+    _run(as_json, lambda: review.log(git.discover(), milestone_id, limit=limit, actor=actor))
+
+
+@cli.command("resume")
+@id_argument
+@click.option("--claim", is_flag=True, help="Claim it first (exit 3 if someone else holds it).")
+@as_option
+@json_option
+def resume_command(milestone_id: str, claim: bool, as_actor: str | None, as_json: bool) -> None:
+    """The briefing a new session needs to carry on: what and why, success criteria, owner
+    and lease, steps done with their notes, the current step, what remains, instructions,
+    blockers, handoff notes, related files and the last commits.
+    """
+    from gitmilestone.commands import review
+
+    _run(as_json, lambda: review.resume(_workspace(as_actor), milestone_id, claim=claim))
+
+
+@cli.command("next")
+@click.option("--claim", is_flag=True, help="Claim the first one (exit 1 if none is ready).")
+@as_option
+@json_option
+def next_command(claim: bool, as_actor: str | None, as_json: bool) -> None:
+    """Milestones ready to work: not held by an active lease, not blocked, not done, every
+    depends_on completed; highest priority first, then the oldest.
+    """
+    from gitmilestone.commands import review
+
+    _run(as_json, lambda: review.next_ready(_workspace(as_actor), claim=claim))
 
 
 def main() -> None:

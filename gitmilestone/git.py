@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,6 +139,9 @@ def empty_tree(repo: Repo) -> str:
 
 
 def is_tracked(repo: Repo, path: str) -> bool:
+    """Whether git knows `path`: in HEAD (cheap, whatever the index size) or in the index."""
+    if repo.run("cat-file", "-e", f"HEAD:{path}", check=False).returncode == 0:
+        return True
     proc = repo.run("ls-files", "--error-unmatch", "--", path, check=False)
     return proc.returncode == 0
 
@@ -183,3 +186,122 @@ def hooks_dir(repo: Repo) -> Path:
 
 def log_records(repo: Repo, fmt: str, *args: str) -> bytes:
     return repo.run("log", f"--format={fmt}", *args).stdout
+
+
+def log_stream(repo: Repo, fmt: str, *args: str) -> Generator[bytes, None, None]:
+    """`git log -z --format=FMT ARGS`, one commit's record at a time as git writes it, from
+    one git process; closing the iterator early stops git (so `-n` never reads all history)."""
+    try:
+        proc = subprocess.Popen(
+            ["git", "log", "-z", f"--format={fmt}", *args],
+            cwd=repo.root,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            bufsize=0,
+        )
+    except FileNotFoundError:
+        raise GitFailed("git is not installed or not on PATH; install git first") from None
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        rest = b""
+        while chunk := proc.stdout.read(1 << 16):
+            records = (rest + chunk).split(b"\0") if rest else chunk.split(b"\0")
+            rest = records.pop()
+            yield from records
+        if rest:
+            yield rest
+    except BaseException:
+        proc.kill()
+        proc.communicate()
+        raise
+    error = proc.stderr.read()
+    proc.stdout.close()
+    proc.stderr.close()
+    if proc.wait() != 0:
+        message = error.decode("utf-8", "replace").strip() or str(proc.returncode)
+        raise GitFailed(f"git log failed: {message}")
+
+
+def interpret_trailers(repo: Repo, message: bytes) -> str:
+    """The trailers of a commit message as git's own parser reads them, one `Key: value` a
+    line (comments and the `git commit -v` diff are ignored, as git does)."""
+    proc = repo.run("interpret-trailers", "--parse", "--no-divider", input=message)
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def merge_file(ours: Path, base: Path, theirs: Path) -> tuple[bytes, bool]:
+    """git's own line merge of three files: (result with conflict markers, clean?)."""
+    proc = run(
+        [
+            "merge-file",
+            "-p",
+            "-L",
+            "ours",
+            "-L",
+            "base",
+            "-L",
+            "theirs",
+            str(ours),
+            str(base),
+            str(theirs),
+        ],
+        check=False,
+    )
+    if proc.returncode < 0 or proc.returncode > 127:
+        raise GitFailed(f"git merge-file failed: {_output(proc).strip()}")
+    return proc.stdout, proc.returncode == 0
+
+
+def set_merge_driver(repo: Repo, name: str, description: str, command: str) -> None:
+    """Register a merge driver in the repository's own config."""
+    import git as gitpython
+
+    with gitpython.Repo(repo.root).config_writer("repository") as writer:
+        section = f'merge "{name}"'
+        writer.set_value(section, "name", description)
+        writer.set_value(section, "driver", command)
+
+
+def merge_driver_command(repo: Repo, name: str) -> str | None:
+    return config(repo, f"merge.{name}.driver").get(f"merge.{name}.driver")
+
+
+def push(repo: Repo) -> bool:
+    """Push the current branch to its upstream: True when it landed, False when the remote
+    moved (rejected as non-fast-forward); anything else is an error."""
+    upstream = repo.run("rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{u}", check=False)
+    if upstream.returncode != 0:
+        raise GitFailed(
+            "--push needs an upstream branch; push once with `git push -u REMOTE BRANCH`"
+        )
+    proc = repo.run("push", "--quiet", check=False)
+    if proc.returncode == 0:
+        return True
+    output = _output(proc)
+    if any(s in output for s in ("[rejected]", "non-fast-forward", "fetch first", "stale info")):
+        return False
+    raise GitFailed(f"git push failed: {output.strip()}")
+
+
+def sync_with_upstream(repo: Repo) -> None:
+    """Fetch and replay local commits onto the upstream (milestone files merge with the
+    merge driver); staged and unstaged changes are kept aside and put back."""
+    repo.run("fetch", "--quiet")
+    proc = repo.run("rebase", "--quiet", "--autostash", "@{u}", check=False)
+    if proc.returncode != 0:
+        repo.run("rebase", "--abort", check=False)
+        raise GitFailed(
+            "could not replay your local commits onto the upstream; run `git pull --rebase`, "
+            f"resolve, and try again:\n{_output(proc).strip()}"
+        )
+
+
+def drop_last_commit(repo: Repo, path: str, existed: bool) -> None:
+    """Undo our own last commit of `path`, leaving the rest of the index alone."""
+    repo.run("reset", "--quiet", "--soft", "HEAD~1")
+    if existed:
+        repo.run("restore", "--source=HEAD", "--staged", "--worktree", "--", path)
+    else:
+        repo.run("rm", "--cached", "--quiet", "--force", "--", path)
+        (repo.root / path).unlink(missing_ok=True)

@@ -22,6 +22,7 @@ from gitmilestone.workflow import Actor
 ACTOR_ENV = "GIT_MILESTONE_ACTOR"
 NOW_ENV = "GIT_MILESTONE_NOW"
 FORCED_ENV = "GIT_MILESTONE_FORCED"
+PUSH_ATTEMPTS = 10
 
 
 def current_time() -> datetime:
@@ -122,9 +123,38 @@ class Workspace:
         operation: Operation,
         *,
         commit: bool = True,
+        push: bool = False,
         env: dict[str, str] | None = None,
     ) -> WriteResult:
-        """Run `operation` on the current file under the repository lock and commit it."""
+        """Run `operation` on the current file under the repository lock and commit it.
+
+        With `push`, push the commit; when the remote moved, drop the commit, rebase onto
+        the remote and run the operation again, so its preconditions are checked against
+        what the others did (a claim someone else won becomes an owner conflict).
+        """
+        for _ in range(PUSH_ATTEMPTS):
+            result = self._write_once(milestone_id, operation, commit=commit, env=env)
+            if not push or result.commit is None:
+                return result
+            if git.push(self.repo):
+                return result
+            with store.repository_lock(self.repo.common_dir):
+                existed = result.change is None or result.change.action != "create"
+                git.drop_last_commit(self.repo, result.path, existed)
+                git.sync_with_upstream(self.repo)
+        raise Stale(
+            f"the remote moved {PUSH_ATTEMPTS} times while pushing; your change is not "
+            "committed: run the command again"
+        )
+
+    def _write_once(
+        self,
+        milestone_id: str,
+        operation: Operation,
+        *,
+        commit: bool,
+        env: dict[str, str] | None,
+    ) -> WriteResult:
         path = self.path_for(milestone_id)
         rel = self.rel(path)
         actor = self.actor()

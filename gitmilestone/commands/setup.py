@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from gitmilestone import git, store
 from gitmilestone.output import Result
 from gitmilestone.workspace import Workspace
@@ -24,38 +26,49 @@ Hand edits are fine too: `git milestone validate` (and the pre-commit hooks) che
 
 
 def init(ws: Workspace, *, hooks: bool, commit: bool) -> Result:
-    directory = ws.directory
-    readme = directory / "README.md"
-    rel = ws.rel(readme)
-    created = []
+    """Create the milestone directory and register the merge driver; commit both."""
+    from gitmilestone.commands import merge_driver
+
+    readme = ws.directory / "README.md"
+    attributes = ws.repo.root / ".gitattributes"
     with store.repository_lock(ws.repo.common_dir):
-        if not readme.exists():
+        originals = {p: _read(p) for p in (readme, attributes)}
+        changed = []
+        if originals[readme] is None:
             store.write_atomic(readme, README)
-            created.append(rel)
+            changed.append(ws.rel(readme))
+        changed += merge_driver.configure(ws.repo, ws.settings.dir)
         sha = None
-        if created:
-            try:
-                if commit:
-                    git.add(ws.repo, created, intent=True)
-                    message = (
-                        f"milestone: init {ws.settings.dir}/\n\n"
-                        f"Milestone-Action: init\nMilestone-Actor: {ws.actor_name}\n"
-                    )
-                    sha = git.commit_only(ws.repo, created, message)
-                else:
-                    git.add(ws.repo, created)
-            except BaseException:
-                store.restore(readme, None)
-                git.unstage_new(ws.repo, created)
-                raise
+        try:
+            if changed and commit:
+                git.add(ws.repo, changed, intent=True)
+                message = (
+                    f"milestone: init {ws.settings.dir}/\n\n"
+                    f"Milestone-Action: init\nMilestone-Actor: {ws.actor_name}\n"
+                )
+                sha = git.commit_only(ws.repo, changed, message)
+            elif changed:
+                git.add(ws.repo, changed)
+        except BaseException:
+            for path, original in originals.items():
+                store.restore(path, original)
+            git.unstage_new(ws.repo, [ws.rel(p) for p, o in originals.items() if o is None])
+            raise
     hook_lines: list[str] = []
     if hooks:
         from gitmilestone.commands.hooks import install_hooks
 
         hook_lines.append(install_hooks(ws, uninstall=False).text)
-    if created:
+    if changed:
         text = f"initialized {ws.settings.dir}/" + (f" [{sha[:9]}]" if sha else " (staged)")
     else:
         text = f"{ws.settings.dir}/ is already set up"
-    data = {"dir": ws.settings.dir, "created": created, "commit": sha, "hooks": hooks}
+    data = {"dir": ws.settings.dir, "created": changed, "commit": sha, "hooks": hooks}
     return Result(data, "\n".join([text, *hook_lines]))
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
