@@ -31,7 +31,9 @@ def _run(as_json: bool, produce: Callable[[], Result]) -> None:
 def _workspace(as_actor: str | None = None) -> Any:
     from gitmilestone.workspace import Workspace
 
-    return Workspace.open(as_actor)
+    ctx = click.get_current_context(silent=True)
+    push = bool(ctx and ctx.meta.get("gitmilestone.push"))
+    return Workspace.open(as_actor, push=push)
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
@@ -47,9 +49,22 @@ no_commit_option = click.option(
 id_argument = click.argument("milestone_id", metavar="ID")
 
 
+def _remember_push(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    ctx.meta["gitmilestone.push"] = value
+
+
+push_option = click.option(
+    "--push",
+    is_flag=True,
+    expose_value=False,
+    callback=_remember_push,
+    help="Push the commit; if the remote moved, rebase and re-check, then push again.",
+)
+
+
 def writes(func: F) -> F:
     """Options every state-changing command takes."""
-    return json_option(as_option(no_commit_option(func)))
+    return json_option(as_option(no_commit_option(push_option(func))))
 
 
 @click.group(context_settings=CONTEXT, invoke_without_command=True)
@@ -558,6 +573,17 @@ def next_command(claim: bool, as_actor: str | None, as_json: bool) -> None:
     from gitmilestone.commands import review
 
     _run(as_json, lambda: review.next_ready(_workspace(as_actor), claim=claim))
+
+
+@cli.command("doctor")
+@as_option
+@json_option
+def doctor_command(as_actor: str | None, as_json: bool) -> None:
+    """Say what is set up here and what is not: settings, directory, actor, hooks, merge
+    driver, and milestone files with problems. Exits 1 when something is missing."""
+    from gitmilestone.commands import doctor
+
+    _run(as_json, lambda: doctor.doctor(_workspace(as_actor)))
 
 
 def main() -> None:

@@ -279,7 +279,8 @@ def push(repo: Repo) -> bool:
     if proc.returncode == 0:
         return True
     output = _output(proc)
-    if any(s in output for s in ("[rejected]", "non-fast-forward", "fetch first", "stale info")):
+    moved = ("[rejected]", "non-fast-forward", "fetch first", "stale info", "cannot lock ref")
+    if any(s in output for s in moved):
         return False
     raise GitFailed(f"git push failed: {output.strip()}")
 

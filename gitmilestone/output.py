@@ -30,7 +30,7 @@ def emit(result: Result, as_json: bool) -> int:
         }
         if result.error is not None:
             envelope["error"] = {"code": result.error[0], "message": result.error[1]}
-        sys.stdout.write(json.dumps(envelope, ensure_ascii=False, indent=2) + "\n")
+        _write_json(envelope)
     else:
         if result.text:
             sys.stdout.write(result.text if result.text.endswith("\n") else result.text + "\n")
@@ -44,11 +44,17 @@ def fail(code: str, message: str, exit_code: int, as_json: bool, details: Any = 
         error: dict[str, Any] = {"code": code, "message": message}
         if details is not None:
             error["details"] = details
-        envelope = {"schema_version": SCHEMA_VERSION, "ok": False, "data": None, "error": error}
-        sys.stdout.write(json.dumps(envelope, ensure_ascii=False, indent=2) + "\n")
+        _write_json({"schema_version": SCHEMA_VERSION, "ok": False, "data": None, "error": error})
     else:
         sys.stderr.write(f"error: {message}\n")
     return exit_code
+
+
+def _write_json(envelope: dict[str, Any]) -> None:
+    # Indented for a person at a terminal; compact for programs, where indenting a long
+    # `log` costs more than producing it.
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(envelope, ensure_ascii=False, indent=indent) + "\n")
 
 
 def use_color() -> bool:

@@ -59,13 +59,16 @@ Operation = Callable[[Milestone | None, Actor], "tuple[Milestone, Change] | None
 
 
 class Workspace:
-    def __init__(self, repo: git.Repo, as_actor: str | None = None) -> None:
+    def __init__(self, repo: git.Repo, as_actor: str | None = None, push: bool = False) -> None:
         self.repo = repo
         self.as_actor = as_actor
+        self.push = push
 
     @classmethod
-    def open(cls, as_actor: str | None = None, cwd: Path | None = None) -> Workspace:
-        return cls(git.discover(cwd), as_actor)
+    def open(
+        cls, as_actor: str | None = None, cwd: Path | None = None, *, push: bool = False
+    ) -> Workspace:
+        return cls(git.discover(cwd), as_actor, push)
 
     @cached_property
     def settings(self) -> Settings:
@@ -123,7 +126,7 @@ class Workspace:
         operation: Operation,
         *,
         commit: bool = True,
-        push: bool = False,
+        push: bool | None = None,
         env: dict[str, str] | None = None,
     ) -> WriteResult:
         """Run `operation` on the current file under the repository lock and commit it.
@@ -132,6 +135,9 @@ class Workspace:
         the remote and run the operation again, so its preconditions are checked against
         what the others did (a claim someone else won becomes an owner conflict).
         """
+        push = self.push if push is None else push
+        if push and not commit:
+            raise UsageError("--push pushes a commit: drop --no-commit, or drop --push")
         for _ in range(PUSH_ATTEMPTS):
             result = self._write_once(milestone_id, operation, commit=commit, env=env)
             if not push or result.commit is None:

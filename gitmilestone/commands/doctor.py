@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from gitmilestone import git
+from gitmilestone import git, timestamps
+from gitmilestone.commands.hooks import MARKER
 from gitmilestone.commands.merge_driver import DRIVER, attributes_line
 from gitmilestone.errors import MilestoneError
 from gitmilestone.output import Result
 from gitmilestone.workspace import Workspace
-
-HOOK_MARK = "gitmilestone"
 
 
 def doctor(ws: Workspace) -> Result:
@@ -19,7 +18,11 @@ def doctor(ws: Workspace) -> Result:
 
     try:
         settings = ws.settings
-        add("settings", True, f"dir {settings.dir}, lease {settings.lease}")
+        add(
+            "settings",
+            True,
+            f"dir {settings.dir}, lease {timestamps.describe_age(settings.lease)}",
+        )
     except MilestoneError as exc:
         add("settings", False, exc.message, "fix .gitmilestone.toml")
         return _result(checks)
@@ -37,7 +40,7 @@ def doctor(ws: Workspace) -> Result:
     hooks_dir = git.hooks_dir(ws.repo)
     for hook in ("pre-commit", "commit-msg"):
         path = hooks_dir / hook
-        installed = path.is_file() and HOOK_MARK in path.read_text("utf-8", "replace")
+        installed = path.is_file() and MARKER in path.read_bytes()
         add(
             f"hook {hook}",
             installed,
