@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitmilestone.model import Milestone
 
@@ -82,9 +83,8 @@ def parse_trailer_lines(text: str) -> list[tuple[str, str]]:
     return out
 
 
-@dataclass(frozen=True)
-class Record:
-    """One milestone commit, as its trailers tell it."""
+class Record(NamedTuple):
+    """One milestone commit, as its trailers tell it (a tuple: `log` builds thousands)."""
 
     commit: str
     when: str

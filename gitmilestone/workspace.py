@@ -138,13 +138,17 @@ class Workspace:
         push = self.push if push is None else push
         if push and not commit:
             raise UsageError("--push pushes a commit: drop --no-commit, or drop --push")
-        for _ in range(PUSH_ATTEMPTS):
-            result = self._write_once(milestone_id, operation, commit=commit, env=env)
-            if not push or result.commit is None:
-                return result
-            if git.push(self.repo):
-                return result
-            with store.repository_lock(self.repo.common_dir):
+        if not push:
+            return self._write_once(milestone_id, operation, commit=commit, env=env)
+        # One lock over commit, push and retry: no other local write can land between our
+        # commit and its undoing.
+        with store.repository_lock(self.repo.common_dir):
+            for _ in range(PUSH_ATTEMPTS):
+                result = self._write_once(milestone_id, operation, commit=commit, env=env)
+                if result.commit is None or git.push(self.repo):
+                    return result
+                if git.head_sha(self.repo) != result.commit:
+                    raise Stale("HEAD moved while pushing; check `git log`, then push by hand")
                 existed = result.change is None or result.change.action != "create"
                 git.drop_last_commit(self.repo, result.path, existed)
                 git.sync_with_upstream(self.repo)
@@ -188,18 +192,20 @@ class Workspace:
         commit: bool,
         env: dict[str, str],
     ) -> str | None:
+        added = False
         try:
             if not commit:
                 git.add(self.repo, [rel])
                 return None
             if original is None or not git.is_tracked(self.repo, rel):
                 git.add(self.repo, [rel], intent=True)
+                added = True
             message = format_message(new, change, self.actor_name)
             hook_env = {ACTOR_ENV: self.actor_name, **env}
             return git.commit_only(self.repo, [rel], message, hook_env)
         except BaseException:
             store.restore(path, original)
-            if original is None:
+            if added:
                 git.unstage_new(self.repo, [rel])
             raise
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Ran, Repo
+from tests.conftest import Ran, Repo, seed_bytes
 
 PATH = "MILESTONES/work.json"
 
@@ -248,6 +248,15 @@ def test_a_new_milestone_refused_by_a_hook_leaves_no_file_and_nothing_staged(rep
     assert not repo.file("MILESTONES/refused.json").exists()
     assert repo.commit_count() == before
     assert repo.git("status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_a_refused_change_to_an_untracked_file_leaves_it_untracked(repo: Repo) -> None:
+    repo.write("MILESTONES/deploy-dashboard.json", seed_bytes())
+    refuse_commits(repo)
+    ran = repo.gm("advance", "deploy-dashboard", "--as", "session-3-coordinator")
+    assert ran.exit_code == 1, ran.stderr
+    assert repo.file("MILESTONES/deploy-dashboard.json").read_bytes() == seed_bytes()
+    assert repo.git("status", "--porcelain") == "?? MILESTONES/\n"
 
 
 def test_a_refused_first_commit_leaves_nothing_staged(empty_repo: Repo) -> None:
