@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,12 +14,22 @@ from gitmilestone import SCHEMA_VERSION
 
 @dataclass(frozen=True)
 class Result:
-    """What a command produced: data for `--json`, text for people, and its exit code."""
+    """What a command produced: data for `--json`, text for people, and its exit code.
+
+    `data` and `text` may be given as functions, so that a command with a large answer
+    (`log`) builds only the form that is printed.
+    """
 
     data: Any
-    text: str = ""
+    text: str | Callable[[], str] = ""
     exit_code: int = 0
     error: tuple[str, str] | None = None
+
+    def json_data(self) -> Any:
+        return self.data() if callable(self.data) else self.data
+
+    def text_out(self) -> str:
+        return self.text() if callable(self.text) else self.text
 
 
 def emit(result: Result, as_json: bool) -> int:
@@ -26,14 +37,15 @@ def emit(result: Result, as_json: bool) -> int:
         envelope: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "ok": result.error is None,
-            "data": result.data,
+            "data": result.json_data(),
         }
         if result.error is not None:
             envelope["error"] = {"code": result.error[0], "message": result.error[1]}
         _write_json(envelope)
     else:
-        if result.text:
-            sys.stdout.write(result.text if result.text.endswith("\n") else result.text + "\n")
+        text = result.text_out()
+        if text:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
         if result.error is not None:
             sys.stderr.write(result.error[1] + "\n")
     return result.exit_code

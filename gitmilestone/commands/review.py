@@ -53,7 +53,7 @@ def log(
     if limit is not None and limit < 0:
         raise UsageError("-n takes a count of commits, 0 or more")
     recs = records(repo, milestone_id, actor=actor, limit=limit)
-    return Result({"records": [r.to_dict() for r in recs]}, history.table(recs))
+    return Result(lambda: {"records": [r.to_dict() for r in recs]}, lambda: history.table(recs))
 
 
 def resume(ws: Workspace, milestone_id: str, *, claim: bool) -> Result:
@@ -63,7 +63,7 @@ def resume(ws: Workspace, milestone_id: str, *, claim: bool) -> Result:
 
     claimed = None
     if claim:
-        claimed = write.claim(ws, milestone_id, force=False, commit=True).data
+        claimed = write.claim(ws, milestone_id, force=False, commit=True).json_data()
     m = ws.load(milestone_id)
     dependencies: dict[str, str | None] = {}
     for dep in m.depends_on or ():
@@ -168,6 +168,7 @@ def next_ready(ws: Workspace, *, claim: bool) -> Result:
         first = rows[0]
         claimed = write.claim(ws, first.milestone_id, force=False, commit=True)
     mid = first.milestone_id
-    data = {"ready": [read.summary(m, ws) for m in rows[1:]], "claimed": claimed.data}
-    text = f"{claimed.text}\n{mid}: {first.title}\nfor the briefing: `git milestone resume {mid}`"
+    data = {"ready": [read.summary(m, ws) for m in rows[1:]], "claimed": claimed.json_data()}
+    briefing = f"for the briefing: `git milestone resume {mid}`"
+    text = f"{claimed.text_out()}\n{mid}: {first.title}\n{briefing}"
     return Result(data, text)

@@ -58,7 +58,7 @@ def init(ws: Workspace, *, hooks: bool, commit: bool) -> Result:
     if hooks:
         from gitmilestone.commands.hooks import install_hooks
 
-        hook_lines.append(install_hooks(ws, uninstall=False).text)
+        hook_lines.append(install_hooks(ws, uninstall=False).text_out())
     if changed:
         text = f"initialized {ws.settings.dir}/" + (f" [{sha[:9]}]" if sha else " (staged)")
     else:
