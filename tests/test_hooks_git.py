@@ -323,7 +323,7 @@ def test_moved_milestone_directory(hooked: Repo) -> None:
 # --- install-hooks ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["pre-commit", "commit-msg"])
+@pytest.mark.parametrize("name", ["pre-commit", "pre-merge-commit", "commit-msg"])
 def test_repository_hooks_are_what_install_hooks_writes(hooked: Repo, name: str) -> None:
     installed = hooked.path / ".git" / "hooks" / name
     assert installed.read_bytes() == (PROJECT / "hooks" / name).read_bytes()
@@ -338,6 +338,7 @@ def test_install_twice_changes_nothing(hooked: Repo) -> None:
     assert ran.exit_code == 0
     assert json.loads(ran.stdout)["data"]["hooks"] == {
         "pre-commit": "already installed",
+        "pre-merge-commit": "already installed",
         "commit-msg": "already installed",
     }
     assert {p.name: p.read_bytes() for p in hooks.iterdir()} == before
@@ -404,3 +405,21 @@ def test_uninstall_leaves_a_foreign_hook_alone(repo: Repo) -> None:
     assert ran.exit_code == 0
     assert "commit-msg: not ours, left alone" in ran.stdout
     assert (hooks / "commit-msg").read_text() == "#!/bin/sh\nexit 0\n"
+
+
+def test_an_automatic_merge_runs_the_guard_as_pre_merge_commit(hooked: Repo) -> None:
+    new_milestone(hooked, "--claim")
+    hooked.git("checkout", "-q", "-b", "side")
+    hand_edit(hooked, lambda d: d.update(progress=66), bump=False)
+    hooked.git("commit", "-q", "--no-verify", "-am", "stale progress, hooks skipped")
+    hooked.git("checkout", "-q", "main")
+    hooked.write("other.txt", "unrelated\n")
+    hooked.git("add", "other.txt")
+    hooked.git("commit", "-q", "-m", "unrelated work")
+    head = hooked.head()
+    proc = subprocess.run(
+        ["git", "merge", "--no-edit", "side"], cwd=hooked.path, capture_output=True, text=True
+    )
+    assert proc.returncode != 0
+    assert "M101" in proc.stdout + proc.stderr
+    assert hooked.head() == head

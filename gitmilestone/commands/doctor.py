@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gitmilestone import git, timestamps
-from gitmilestone.commands.hooks import MARKER
+from gitmilestone.commands.hooks import HOOKS, MARKER
 from gitmilestone.commands.merge_driver import DRIVER, attributes_line
 from gitmilestone.errors import MilestoneError
 from gitmilestone.output import Result
@@ -38,7 +38,7 @@ def doctor(ws: Workspace) -> Result:
     except MilestoneError as exc:
         add("actor", False, exc.message, "run `git config milestone.actor NAME`")
     hooks_dir = git.hooks_dir(ws.repo)
-    for hook in ("pre-commit", "commit-msg"):
+    for hook in HOOKS:
         path = hooks_dir / hook
         installed = path.is_file() and MARKER in path.read_bytes()
         add(

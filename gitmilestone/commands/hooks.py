@@ -16,18 +16,21 @@ from gitmilestone.errors import Invalid
 from gitmilestone.output import Result
 from gitmilestone.workspace import Workspace
 
-HOOKS = ("pre-commit", "commit-msg")
+HOOKS = ("pre-commit", "pre-merge-commit", "commit-msg")
+# git runs pre-merge-commit for merges it commits itself; it gets the pre-commit checks.
+_SCRIPT = {"pre-merge-commit": "pre-commit"}
 MARKER = b"# git-milestone hook:"
 LOCAL = ".local"
 
 
 def script(name: str) -> bytes:
     """The hook script `name` as it is installed."""
-    return (resources.files("gitmilestone") / "hooks" / name).read_bytes()
+    return (resources.files("gitmilestone") / "hooks" / _SCRIPT.get(name, name)).read_bytes()
 
 
 def install_hooks(ws: Workspace, *, uninstall: bool) -> Result:
-    """Install (or with `uninstall`, remove) the pre-commit and commit-msg hooks."""
+    """Install (or with `uninstall`, remove) the pre-commit, pre-merge-commit and
+    commit-msg hooks."""
     directory = git.hooks_dir(ws.repo)
     done = {name: (_remove if uninstall else _install)(directory, name) for name in HOOKS}
     shown = ws.rel(directory)
