@@ -298,15 +298,20 @@ def advance(
     return _steps_outcome(m, actor, tuple(steps), tuple(sorted(changed)), summary, note)
 
 
-def _advance_one(
-    m: Milestone, actor: Actor, number: int, to: StepStatus, note: str | None
-) -> Outcome:
-    target = m.step(number)
-    if target is None:
+def _step(m: Milestone, number: int) -> Step:
+    step = m.step(number)
+    if step is None:
         raise NotFound(
             f"{m.milestone_id} has no step {number} (it has {len(m.steps)}); "
             f"see `git milestone show {m.milestone_id}`"
         )
+    return step
+
+
+def _advance_one(
+    m: Milestone, actor: Actor, number: int, to: StepStatus, note: str | None
+) -> Outcome:
+    target = _step(m, number)
     steps = list(m.steps)
     steps[number - 1] = _with_note(_set_step(target, to, actor, _when(m, actor)), note)
     verb = "complete" if to == "completed" else f"set {to}:"
@@ -324,9 +329,7 @@ def block(m: Milestone, actor: Actor, *, reason: str, step: int | None = None) -
     steps = m.steps
     changed: tuple[int, ...] = ()
     if step is not None:
-        target = m.step(step)
-        if target is None:
-            raise NotFound(f"{m.milestone_id} has no step {step} (it has {len(m.steps)})")
+        _step(m, step)  # refuses a step that does not exist
         steps = tuple(
             _set_step(s, "blocked", actor, _when(m, actor)) if s.step == step else s for s in steps
         )
@@ -454,9 +457,7 @@ def abandon(m: Milestone, actor: Actor, *, reason: str) -> Outcome | None:
 
 def reopen(m: Milestone, actor: Actor, *, step: int | None = None) -> Outcome:
     if step is not None:
-        target = m.step(step)
-        if target is None:
-            raise NotFound(f"{m.milestone_id} has no step {step} (it has {len(m.steps)})")
+        target = _step(m, step)
         if not target.done:
             raise Invalid(
                 f"step {step} of {m.milestone_id} is {target.status}, not done; "
