@@ -100,12 +100,10 @@ def briefing(
         "lease_expires_at": None if m.owner is None else timestamps.format(m.updated_at + lease),
         "updated_at": timestamps.format(m.updated_at),
         "updated_by": m.updated_by,
-        "why": None if ctx is None else ctx.why,
-        "success_criteria": None if ctx is None else ctx.success_criteria,
-        "needs": [] if ctx is None or ctx.dependencies is None else list(ctx.dependencies),
-        "related_files": []
-        if ctx is None or ctx.related_files is None
-        else list(ctx.related_files),
+        "why": ctx.why,
+        "success_criteria": ctx.success_criteria,
+        "needs": list(ctx.dependencies or ()),
+        "related_files": list(ctx.related_files or ()),
         "depends_on": [{"milestone_id": d, "status": s} for d, s in dependencies.items()],
         "done_steps": [_step(s) for s in m.steps if s.done],
         "current_step": None if current is None else _step(current),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -203,8 +206,9 @@ def test_merge_is_symmetric_where_it_should_be(ours_ops: list[str], theirs_ops: 
     assert check_document("m.json", a.document, "m").findings == ()
 
 
-def _branches(repo: Repo) -> None:
-    assert repo.gm("init").exit_code == 0
+def _branches(repo: Repo, *init: str) -> None:
+    """A milestone `m` with step 1 started on main, and a branch `other` from there."""
+    assert repo.gm("init", *init).exit_code == 0
     assert (
         repo.gm(
             "new", "Merge", "--id", "m", "--step", "a", "--step", "b", "--step", "c", "--claim"
@@ -260,3 +264,20 @@ def test_git_merge_with_two_new_owners_stops_with_conflict_markers(repo: Repo) -
     text = repo.read("MILESTONES/m.json")
     assert "<<<<<<<" in text and ">>>>>>>" in text
     assert "CONFLICT" in proc or "conflict" in repo.git("status")
+
+
+def test_a_merge_of_two_branches_passes_the_installed_guard(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    _branches(repo, "--hooks")
+    later = {"GIT_MILESTONE_NOW": "2025-11-15T01:10:00Z"}
+    assert repo.gm_proc("advance", "m", "2", env=later).exit_code == 0
+    repo.git("checkout", "-q", "main")
+    latest = {"GIT_MILESTONE_NOW": "2025-11-15T01:20:00Z"}
+    assert repo.gm_proc("advance", "m", "3", env=latest).exit_code == 0
+    repo.git("merge", "-q", "--no-commit", "other")
+    repo.git("commit", "-q", "--no-edit")  # runs the pre-commit guard and commit-msg hook
+    doc = json.loads(repo.read("MILESTONES/m.json"))
+    assert [s["status"] for s in doc["steps"]] == ["in_progress", "completed", "completed"]
+    assert len(repo.git("log", "-1", "--format=%P").split()) == 2
