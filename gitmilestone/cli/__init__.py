@@ -1,0 +1,89 @@
+"""The command line: parse with click, call a command, map the outcome to an exit code.
+
+Commands are declared by family in this package (`work`, `review`, `setup`) and loaded
+lazily: a run imports only the module of the command it runs, so every command pays for
+its own declarations and no more.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from gitmilestone import __version__
+from gitmilestone.cli.common import CONTEXT
+
+# Each command's name and where it is declared (`module:attribute` in this package).
+COMMANDS: dict[str, str] = {
+    "init": "setup:init_command",
+    "new": "work:new_command",
+    "list": "review:list_command",
+    "status": "review:list_command",
+    "show": "review:show_command",
+    "claim": "work:claim_command",
+    "release": "work:release_command",
+    "advance": "work:advance_command",
+    "block": "work:block_command",
+    "unblock": "work:unblock_command",
+    "handoff": "work:handoff_command",
+    "complete": "work:complete_command",
+    "abandon": "work:abandon_command",
+    "reopen": "work:reopen_command",
+    "step": "work:step_group",
+    "resume": "review:resume_command",
+    "next": "review:next_command",
+    "log": "review:log_command",
+    "validate": "setup:validate_command",
+    "schema": "setup:schema_command",
+    "install-hooks": "setup:install_hooks_command",
+    "merge-driver": "setup:merge_driver_command",
+    "doctor": "setup:doctor_command",
+}
+
+
+def load_command(name: str) -> click.Command | None:
+    target = COMMANDS.get(name)
+    if target is None:
+        return None
+    module, _, attribute = target.partition(":")
+    command: click.Command = getattr(
+        importlib.import_module(f"gitmilestone.cli.{module}"), attribute
+    )
+    return command
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when they are used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return load_command(cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT, invoke_without_command=True)
+@click.version_option(__version__, prog_name="git milestone")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Multi-step work that survives a handoff.
+
+    Each milestone is MILESTONES/<id>.json in this repository: its steps, owner, status,
+    progress and what the next session should do. Every change is one commit with
+    Milestone-* trailers, so `git log` is the record of every handoff.
+
+    With no command, lists the open milestones.
+
+    \b
+    Exit codes: 0 done, 1 refused or invalid, 2 usage error, 3 owner conflict,
+    4 stale (the file changed underneath; run again).
+    """
+    if ctx.invoked_subcommand is None:
+        listing = load_command("list")
+        assert listing is not None
+        ctx.invoke(listing)
+
+
+def main() -> None:
+    cli(prog_name="git milestone")

@@ -1,0 +1,124 @@
+"""Setting a repository up and checking it: init, hooks, doctor, validate, schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gitmilestone.cli.common import (
+    as_option,
+    json_option,
+    run,
+    workspace,
+    writes,
+)
+
+
+@click.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--staged",
+    is_flag=True,
+    help="The pre-commit guard: check each staged milestone file, and its change against "
+    "HEAD (M2xx, M3xx).",
+)
+@click.option(
+    "--commit-msg",
+    "commit_msg",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="The commit-msg check: Milestone trailers in the message FILE must match the "
+    "staged milestone file.",
+)
+@as_option
+@json_option
+def validate_command(
+    paths: tuple[Path, ...],
+    staged: bool,
+    commit_msg: Path | None,
+    as_actor: str | None,
+    as_json: bool,
+) -> None:
+    """Check milestone files (every one in the milestone directory when no PATH is given).
+
+    Prints one problem per line, `file: CODE $.json.path: what is wrong; how to fix`.
+    Exits 1 when there is any problem. The git hooks run `--staged` (pre-commit) and
+    `--commit-msg FILE` (commit-msg); they only read, and cost little when no milestone
+    file is staged.
+    """
+    if sum((bool(paths), staged, commit_msg is not None)) > 1:
+        raise click.UsageError("give PATHs, --staged or --commit-msg, one of them")
+    if commit_msg is not None or staged:
+        from gitmilestone.commands import guard
+
+        if commit_msg is not None:
+            message = commit_msg
+            run(as_json, lambda: guard.commit_msg(message, as_actor))
+        else:
+            run(as_json, lambda: guard.staged(workspace(as_actor)))
+    else:
+        from gitmilestone.commands import validate
+
+        run(as_json, lambda: validate.validate(workspace(as_actor), paths))
+
+
+@click.command("schema")
+@json_option
+def schema_command(as_json: bool) -> None:
+    """Print the milestone JSON Schema (draft 2020-12)."""
+    from gitmilestone.commands import validate
+
+    run(as_json, validate.schema)
+
+
+@click.command("merge-driver")
+@click.argument("base", type=click.Path(path_type=Path))
+@click.argument("ours", type=click.Path(path_type=Path))
+@click.argument("theirs", type=click.Path(path_type=Path))
+@click.argument("path")
+@json_option
+def merge_driver_command(base: Path, ours: Path, theirs: Path, path: str, as_json: bool) -> None:
+    """Git's merge driver for milestone files (`init` registers it): merges field by field
+    into OURS; on a conflict writes conflict markers and exits 1.
+    """
+    from gitmilestone.commands import merge_driver
+
+    run(as_json, lambda: merge_driver.merge_driver(base, ours, theirs, path))
+
+
+@click.command("init")
+@click.option("--hooks", is_flag=True, help="Also install the git hooks (see install-hooks).")
+@writes
+def init_command(hooks: bool, as_json: bool, as_actor: str | None, no_commit: bool) -> None:
+    """Create the milestone directory with a short README, register the merge driver
+    (.gitattributes and this clone's git config), and commit."""
+    from gitmilestone.commands import setup
+
+    run(as_json, lambda: setup.init(workspace(as_actor), hooks=hooks, commit=not no_commit))
+
+
+@click.command("install-hooks")
+@click.option("--uninstall", is_flag=True, help="Remove them; put back the hooks they replaced.")
+@json_option
+def install_hooks_command(uninstall: bool, as_json: bool) -> None:
+    """Install the git hooks: pre-commit (the guard) and commit-msg (the trailer check).
+
+    They go where git looks for hooks (core.hooksPath is respected). A hook that is already
+    there is kept as HOOK.local and runs first; its failure stops the commit. Running it
+    again changes nothing.
+    """
+    from gitmilestone.commands import hooks
+
+    run(as_json, lambda: hooks.install_hooks(workspace(), uninstall=uninstall))
+
+
+@click.command("doctor")
+@as_option
+@json_option
+def doctor_command(as_actor: str | None, as_json: bool) -> None:
+    """Say what is set up here and what is not: settings, directory, actor, hooks, merge
+    driver, and milestone files with problems. Exits 1 when something is missing."""
+    from gitmilestone.commands import doctor
+
+    run(as_json, lambda: doctor.doctor(workspace(as_actor)))
