@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from common import Row, record, seconds
+
 from gitmilestone.model import Milestone
 
 ROOT = Path("/tmp/gitmilestone-bench")
@@ -136,11 +138,22 @@ def main() -> None:
             prepare(repo)
             results[count] = timed(command, repo, runs)
         base = results[sizes[0]]
-        for count, seconds in results.items():
-            rows.append((label, count, seconds, seconds / base, seconds / floor))
+        for count, took in results.items():
+            rows.append((label, count, took, took / base, took / floor))
     print(f"{'what':45} {'milestones':>10} {'seconds':>8} {'ratio':>6} {'/start':>7}")
-    for label, count, seconds, ratio, against_floor in rows:
-        print(f"{label:45} {count:>10} {seconds:>8.3f} {ratio:>6.2f} {against_floor:>7.2f}")
+    for label, count, took, ratio, against_floor in rows:
+        print(f"{label:45} {count:>10} {took:>8.3f} {ratio:>6.2f} {against_floor:>7.2f}")
+    staged = {count: took for label, count, took, _, _ in rows if label == rows[0][0]}
+    small, large = sizes
+    record(
+        Row(
+            f"the guard, one milestone staged among {large:,}",
+            f"the same among {small:,}: {seconds(staged[small])}",
+            f"{seconds(staged[large])} ({staged[large] / staged[small]:.2f}x)",
+            "flat (≤ 1.2x)",
+            staged[large] / staged[small] <= 1.2,
+        )
+    )
 
 
 if __name__ == "__main__":

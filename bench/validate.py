@@ -32,6 +32,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from common import Row, record, seconds
+
 from gitmilestone import timestamps
 from gitmilestone.model import Step, derive_progress, dumps
 
@@ -296,8 +298,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"  check-jsonschema --schemafile  {theirs:8.3f}s   (baseline)")
         print(f"  git milestone validate (dir)   {ours_dir:8.3f}s   {ours_dir / theirs:.3f}x")
         print(f"  git milestone validate FILE... {ours_files:8.3f}s   {ours_files / theirs:.3f}x")
-        verdict = "met" if ours_dir / theirs <= 0.5 else "NOT met"
-        print(f"target validate <= 0.5x check-jsonschema: {verdict} ({ours_dir / theirs:.3f}x)")
+        record(
+            Row(
+                f"`validate` over {count:,} files",
+                f"check-jsonschema on the same files {seconds(theirs)}",
+                f"{ours_dir / theirs:.2f}x ({seconds(ours_dir)})",
+                "≤ 0.5x",
+                ours_dir / theirs <= 0.5,
+            )
+        )
     finally:
         if args.keep:
             print(f"kept {root}")
