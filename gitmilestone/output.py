@@ -17,13 +17,15 @@ class Result:
     """What a command produced: data for `--json`, text for people, and its exit code.
 
     `data` and `text` may be given as functions, so that a command with a large answer
-    (`log`) builds only the form that is printed.
+    (`log`) builds only the form that is printed. `warnings` are for people: lines on
+    stderr, so that stdout stays the answer (with `--json`, `data` carries them).
     """
 
     data: Any
     text: str | Callable[[], str] = ""
     exit_code: int = 0
     error: tuple[str, str] | None = None
+    warnings: tuple[str, ...] = ()
 
     def json_data(self) -> Any:
         return self.data() if callable(self.data) else self.data
@@ -46,6 +48,8 @@ def emit(result: Result, as_json: bool) -> int:
         text = result.text_out()
         if text:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        for warning in result.warnings:
+            sys.stderr.write(f"warning: {warning}\n")
         if result.error is not None:
             sys.stderr.write(result.error[1] + "\n")
     return result.exit_code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -18,6 +19,30 @@ _STATUS_COLOR = {
 }
 _PRIORITY_COLOR = {"HIGH": "red", "MEDIUM": "yellow", "LOW": "bright_black"}
 BAR_WIDTH = 12
+
+
+def display_width(text: str) -> int:
+    """The columns `text` takes in a terminal: wide and fullwidth (CJK) characters take two,
+    combining marks and invisible format characters none."""
+    width = 0
+    for ch in text:
+        if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def clip(text: str, width: int) -> str:
+    """`text` cut to at most `width` columns, with an ellipsis when it was cut."""
+    if display_width(text) <= width:
+        return text
+    out, used = "", 0
+    for ch in text:
+        w = display_width(ch)
+        if used + w > width - 1:
+            break
+        out, used = out + ch, used + w
+    return out + "…"
 
 
 def style(text: str, color: bool, **kwargs: object) -> str:
@@ -49,8 +74,7 @@ def current_step_label(m: Milestone, width: int = 32) -> str:
     step = m.current_step
     if step is None:
         return f"{m.done_count}/{len(m.steps)} done" if m.steps else "-"
-    text = f"{step.step}/{len(m.steps)} {step.description}"
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return clip(f"{step.step}/{len(m.steps)} {step.description}", width)
 
 
 def list_table(
@@ -73,13 +97,15 @@ def list_table(
             )
         )
     header = ("MILESTONE", "PRIORITY", "STATUS", "PROGRESS", "OWNER", "STEP", "UPDATED")
-    widths = [max(len(header[i]), *(len(r[i][0]) for r in rows)) for i in range(len(header))]
+    widths = [
+        max(len(header[i]), *(display_width(r[i][0]) for r in rows)) for i in range(len(header))
+    ]
     widths[3] = max(len(header[3]), BAR_WIDTH + 7)
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=False)).rstrip()]
     for r in rows:
         cells = []
         for (text, attrs), w in zip(r, widths, strict=False):
-            pad = " " * (w - (BAR_WIDTH + 7 if attrs is None else len(text)))
+            pad = " " * (w - (BAR_WIDTH + 7 if attrs is None else display_width(text)))
             cells.append((text if attrs is None else style(text, color, **attrs)) + pad)
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)

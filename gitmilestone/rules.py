@@ -75,7 +75,9 @@ def decode(file: str, data: bytes) -> tuple[Any, list[Finding]]:
         return fail(f"key {str(exc)!r} appears twice in one object; keep one")
     except json.JSONDecodeError as exc:
         return fail(
-            f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; correct it there"
+            # Some of json's messages end in "at" ("Unterminated string starting at").
+            f"not valid JSON: {exc.msg.removesuffix(' at')} at line {exc.lineno} "
+            f"column {exc.colno}; correct it there"
         )
     except RecursionError:
         return fail("JSON nested too deeply to read; a milestone is a few levels deep")

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from gitmilestone.render import clip, display_width
 from tests.conftest import Ran, Repo
 
 ANSI = "\x1b["
@@ -121,7 +122,8 @@ def test_an_owner_whose_lease_expired_is_marked(board: Repo) -> None:
 def test_an_unreadable_file_is_reported_not_fatal(board: Repo) -> None:
     board.write("MILESTONES/broken.json", "{not json")
     ran = ok(board.gm("list"))
-    assert "unreadable: MILESTONES/broken.json" in ran.stdout
+    assert "warning: unreadable: MILESTONES/broken.json" in ran.stderr
+    assert "broken" not in ran.stdout
     assert "alpha" in ran.stdout
 
 
@@ -168,3 +170,24 @@ def test_piped_output_is_plain(board: Repo) -> None:
     assert ran.exit_code == 0
     assert ANSI not in ran.stdout
     assert "[###---------]  33%" in ran.stdout
+
+
+def test_wide_and_combining_characters_keep_the_columns_aligned(repo: Repo) -> None:
+    # CJK characters take two columns, a combining accent none: the column after the step
+    # starts at the same display column on every line.
+    for mid, step in (
+        ("cjk", "部署仪表板到服务器"),
+        ("accent", "Cafe\u0301 menu"),
+        ("ascii", "plain"),
+    ):
+        ok(repo.gm("new", f"Work {mid}", "--id", mid, "--step", step))
+    lines = ok(repo.gm("list")).stdout.splitlines()
+    starts = {display_width(line[: line.index("ago") - 3]) for line in lines[1:]}
+    header = lines[0]
+    assert starts == {header.index("UPDATED")}
+
+
+def test_a_long_wide_step_is_cut_to_the_column_width() -> None:
+    assert display_width(clip("部署" * 40, 32)) <= 32
+    assert clip("部署" * 40, 32).endswith("…")
+    assert clip("short", 32) == "short"

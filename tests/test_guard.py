@@ -137,7 +137,8 @@ def test_rules_against_head(
     repo.write(FILE, json.dumps(d, indent=2) + "\n")
     repo.git("add", FILE)
     code, codes, message = guard(repo)
-    assert (code, codes) == (1, expected)
+    # exit 3 when every problem is an owner conflict, as for the commands
+    assert (code, codes) == (3 if all(c.startswith("M3") for c in expected) else 1, expected)
     assert "the commit was refused" in message
 
 
@@ -210,10 +211,10 @@ def test_owner_conflict_m301_and_m302(repo: Repo) -> None:
     new_milestone(repo)
     assert repo.gm("claim", ID, "--as", "bob").exit_code == 0
     hand_edit(repo, lambda d: d.update(owner="alice"))
-    assert guard(repo)[:2] == (1, {"M301"})
+    assert guard(repo)[:2] == (3, {"M301"})
     repo.git("reset", "-q", "--hard")
     hand_edit(repo, set_step(1, "in_progress"))
-    assert guard(repo)[:2] == (1, {"M302"})
+    assert guard(repo)[:2] == (3, {"M302"})
 
 
 def test_forced_claim_passes_only_for_that_milestone(repo: Repo) -> None:
@@ -221,7 +222,7 @@ def test_forced_claim_passes_only_for_that_milestone(repo: Repo) -> None:
     assert repo.gm("claim", ID, "--as", "bob").exit_code == 0
     hand_edit(repo, lambda d: d.update(owner="alice", claimed_at=LATER))
     assert guard(repo, env={"GIT_MILESTONE_FORCED": ID})[:2] == (0, set())
-    assert guard(repo, env={"GIT_MILESTONE_FORCED": "other"})[:2] == (1, {"M301"})
+    assert guard(repo, env={"GIT_MILESTONE_FORCED": "other"})[:2] == (3, {"M301"})
 
 
 def test_expired_lease_can_be_taken(repo: Repo) -> None:
@@ -237,7 +238,7 @@ def test_actor_comes_from_as_option(repo: Repo) -> None:
     assert repo.gm("claim", ID, "--as", "bob").exit_code == 0
     hand_edit(repo, set_step(1, "in_progress", who="bob"))
     assert guard(repo, "--as", "bob")[:2] == (0, set())
-    assert guard(repo)[:2] == (1, {"M302", "M303"})
+    assert guard(repo)[:2] == (3, {"M302", "M303"})
 
 
 def test_cli_changes_staged_with_no_commit_pass(repo: Repo) -> None:
@@ -380,7 +381,8 @@ def test_merge_combining_both_sides_passes(repo: Repo, merger: str) -> None:
 def test_merge_rules(repo: Repo, changes: Doc, expected: set[str]) -> None:
     ours, theirs = _diverge(repo)
     _stage(repo, _combined(ours, theirs, **changes))
-    assert guard(repo, "--as", "bob")[:2] == (1, expected)
+    code = 3 if all(c.startswith("M3") for c in expected) else 1
+    assert guard(repo, "--as", "bob")[:2] == (code, expected)
 
 
 def test_merge_undoing_the_other_side_step_is_m203(repo: Repo) -> None:
@@ -586,3 +588,41 @@ def test_valid_staged_milestone_imports_nothing_heavy(repo: Repo) -> None:
         text=True,
     )
     assert proc.stderr.strip().splitlines()[-1] == "exit=0 heavy=-", proc.stdout + proc.stderr
+
+
+# --- exit codes, and the pre-commit framework's split of the rules ---------------------------
+
+
+def test_owner_conflict_with_another_problem_exits_1(repo: Repo) -> None:
+    new_milestone(repo)
+    assert repo.gm("claim", ID, "--as", "bob").exit_code == 0
+    hand_edit(repo, lambda d: d.update(owner="alice", progress=50), bump=False)
+    hand_edit(repo, lambda d: d.update(revision=d["revision"] + 1, updated_at=LATER), bump=False)
+    code, codes, _ = guard(repo)
+    assert (code, codes) == (1, {"M101", "M301"})
+
+
+def test_changes_only_leaves_the_file_rules_to_milestone_validate(repo: Repo) -> None:
+    new_milestone(repo, "--claim")
+    hand_edit(repo, lambda d: d.update(progress=50, handoff_notes="x"), bump=False)
+    assert guard(repo)[:2] == (1, {"M101", "M201", "M202"})
+    assert guard(repo, "--changes-only")[:2] == (1, {"M201", "M202"})
+    repo.git("reset", "-q", "--hard")
+    hand_edit(repo, lambda d: d.update(handoff_notes="x"))
+    hand_edit(repo, lambda d: d.update(progress=50), bump=False)
+    assert guard(repo)[:2] == (1, {"M101"})
+    assert guard(repo, "--changes-only")[:2] == (0, set())
+    repo.write("MILESTONES/Bad Name.json", "{}")
+    repo.git("add", "MILESTONES")
+    assert guard(repo, "--changes-only")[:2] == (0, set())
+
+
+def test_quiet_prints_nothing_on_success_and_problems_on_failure(repo: Repo) -> None:
+    new_milestone(repo, "--claim")
+    hand_edit(repo, lambda d: d.update(handoff_notes="fine"))
+    ran = repo.gm("validate", "--staged", "--quiet")
+    assert (ran.exit_code, ran.stdout, ran.stderr) == (0, "", "")
+    hand_edit(repo, lambda d: d.update(progress=50), bump=False)
+    ran = repo.gm("validate", "--staged", "-q")
+    assert ran.exit_code == 1
+    assert "M101" in ran.stdout

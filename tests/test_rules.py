@@ -277,6 +277,8 @@ BAD_BYTES = [
     pytest.param(b'{"a": 1, "b": {"c": 1, "c": 2}}', "'c' appears twice", id="duplicate-nested"),
     pytest.param(b'{"a": 1, "a": 1}', "'a' appears twice", id="duplicate-same-value"),
     pytest.param(b'{"a": "\\ud800"}', "surrogate", id="lone-surrogate"),
+    pytest.param(b'{"a": "open', "Unterminated string starting at line 1", id="open-string"),
+    pytest.param(b'{"a": "\x01"}', "Invalid control character at line 1", id="control"),
     pytest.param(b"[" * 100_000 + b"]" * 100_000, "nested too deeply", id="deep-nesting"),
     pytest.param(b'{"x-pad": "' + b"a" * (1024 * 1024) + b'"}', "1 MiB", id="over-1-mib"),
 ]
@@ -289,6 +291,7 @@ def test_decode_turns_bad_bytes_into_one_m001(data: bytes, words: str) -> None:
     assert [(f.code, f.path) for f in findings] == [("M001", "$")]
     assert words in findings[0].message
     assert "; " in findings[0].message
+    assert "at at" not in findings[0].message
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,16 @@ its own declarations and no more.
 from __future__ import annotations
 
 import importlib
+import sys
+from collections.abc import Sequence
+from typing import Any
 
 import click
 
 from gitmilestone import __version__
 from gitmilestone.cli.common import CONTEXT
+from gitmilestone.errors import EXIT_USAGE
+from gitmilestone.output import fail
 
 # Each command's name and where it is declared (`module:attribute` in this package).
 COMMANDS: dict[str, str] = {
@@ -54,7 +59,26 @@ def load_command(name: str) -> click.Command | None:
 
 
 class LazyGroup(click.Group):
-    """A group whose commands are imported when they are used."""
+    """A group whose commands are imported when they are used, and whose usage errors are
+    the `--json` envelope when `--json` is anywhere on the command line."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = _json_to_command(list(sys.argv[1:] if args is None else args))
+        if not standalone_mode or "--json" not in argv:
+            return super().main(argv, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            return super().main(argv, prog_name, complete_var, False, **extra)
+        except click.ClickException as exc:
+            sys.exit(_json_failure(exc))
+        except click.Abort:
+            sys.exit(fail("interrupted", "interrupted", 130, True))
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -87,3 +111,30 @@ def cli(ctx: click.Context) -> None:
 
 def main() -> None:
     cli(prog_name="git milestone")
+
+
+def _json_failure(exc: click.ClickException) -> int:
+    """A click error (a usage error: missing argument, bad choice, unknown option or command)
+    as the `--json` envelope; the exit code stays click's."""
+    message = exc.format_message()
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.UsageError) and ctx is not None:
+        message = f"{ctx.command_path}: {message} See `{ctx.command_path} --help`."
+    code = "usage" if exc.exit_code == EXIT_USAGE else "error"
+    return fail(code, message, exc.exit_code, True)
+
+
+def _json_to_command(argv: list[str]) -> list[str]:
+    """`git milestone --json CMD ...` means `CMD ... --json` (and with no CMD, `list --json`):
+    the group itself takes only --help and --version, so the first word that is not an
+    option is the command."""
+    for i, word in enumerate(argv):
+        if word == "--" or not word.startswith("-"):
+            return argv
+        if word == "--json":
+            rest = argv[:i] + argv[i + 1 :]
+            if all(w.startswith("-") for w in rest):
+                return [*rest, "list", "--json"]
+            end = rest.index("--") if "--" in rest else len(rest)
+            return [*rest[:end], "--json", *rest[end:]]
+    return argv

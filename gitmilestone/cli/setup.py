@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -13,6 +15,7 @@ from gitmilestone.cli.common import (
     workspace,
     writes,
 )
+from gitmilestone.output import Result
 
 
 @click.command("validate")
@@ -31,12 +34,21 @@ from gitmilestone.cli.common import (
     help="The commit-msg check: Milestone trailers in the message FILE must match the "
     "staged milestone file.",
 )
+@click.option(
+    "--changes-only",
+    is_flag=True,
+    help="With --staged: only the rules about the change (M2xx, M3xx), for when the "
+    "milestone-validate pre-commit hook reports the others.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing when there is no problem.")
 @as_option
 @json_option
 def validate_command(
     paths: tuple[Path, ...],
     staged: bool,
     commit_msg: Path | None,
+    changes_only: bool,
+    quiet: bool,
     as_actor: str | None,
     as_json: bool,
 ) -> None:
@@ -46,21 +58,33 @@ def validate_command(
     Exits 1 when there is any problem. The git hooks run `--staged` (pre-commit) and
     `--commit-msg FILE` (commit-msg); they only read, and cost little when no milestone
     file is staged.
+
+    \b
+    --staged exits 3 when every problem is an owner conflict (M301-M303: someone else
+    holds the milestone), and 1 when there is any other problem.
     """
     if sum((bool(paths), staged, commit_msg is not None)) > 1:
         raise click.UsageError("give PATHs, --staged or --commit-msg, one of them")
+    if changes_only and not staged:
+        raise click.UsageError("--changes-only goes with --staged")
+    produce: Callable[[], Result]
     if commit_msg is not None or staged:
         from gitmilestone.commands import guard
 
         if commit_msg is not None:
             message = commit_msg
-            run(as_json, lambda: guard.commit_msg(message, as_actor))
+            produce = lambda: guard.commit_msg(message, as_actor)  # noqa: E731
         else:
-            run(as_json, lambda: guard.staged(workspace(as_actor)))
+            produce = lambda: guard.staged(workspace(as_actor), changes_only=changes_only)  # noqa: E731
     else:
         from gitmilestone.commands import validate
 
-        run(as_json, lambda: validate.validate(workspace(as_actor), paths))
+        produce = lambda: validate.validate(workspace(as_actor), paths)  # noqa: E731
+    run(as_json, (lambda: _quiet(produce())) if quiet else produce)
+
+
+def _quiet(result: Result) -> Result:
+    return result if result.exit_code else replace(result, text="")
 
 
 @click.command("schema")

@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 
 from gitmilestone import git, messages, timestamps
 from gitmilestone.commands.validate import report
-from gitmilestone.errors import UsageError
+from gitmilestone.errors import EXIT_CONFLICT, UsageError
 from gitmilestone.model import Milestone
 from gitmilestone.output import Result
 from gitmilestone.rules import Checked, Finding, change_findings, check_bytes
@@ -45,6 +45,10 @@ _REFUSED_HINT = (
     "the commit was refused: fix the file(s) and stage them again; the `git milestone` "
     "commands write changes that pass"
 )
+_CONFLICT_HINT = (
+    "the commit was refused: someone else holds the milestone, so claim it first "
+    "(`git milestone claim ID`, `--force` to take an active lease) or leave it to them"
+)
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,13 @@ class _Context:
     forced: frozenset[str]
 
 
-def staged(ws: Workspace) -> Result:
-    """The pre-commit guard: each staged milestone file, alone and against HEAD (M0xx-M3xx)."""
+def staged(ws: Workspace, *, changes_only: bool = False) -> Result:
+    """The pre-commit guard: each staged milestone file, alone and against HEAD (M0xx-M3xx).
+
+    With `changes_only`, only the rules about the change against HEAD (M2xx, M3xx): for the
+    pre-commit framework, whose `milestone-validate` hook already reports the file rules.
+    Exit 3 when every problem is an owner conflict (M3xx), as for the commands; 1 otherwise.
+    """
     directory = PurePosixPath(ws.settings.dir)
     changes = {
         path: status
@@ -69,14 +78,28 @@ def staged(ws: Workspace) -> Result:
     readable = [p for p in changes if ID_PATTERN.fullmatch(PurePosixPath(p).stem)]
     revs = ["", "HEAD", *_merge_heads(ws.repo)]
     data = git.blobs(ws.repo, [f"{rev}:{p}" for p in readable for rev in revs])
-    checked = [_misnamed(p) for p, s in changes.items() if p not in readable and s != "D"]
+    checked = (
+        []
+        if changes_only
+        else [_misnamed(p) for p, s in changes.items() if p not in readable and s != "D"]
+    )
     for i, path in enumerate(readable):
         versions = data[i * len(revs) : (i + 1) * len(revs)]
-        checked.append(_check(path, versions[0], versions[1:], ctx))
+        one = _check(path, versions[0], versions[1:], ctx)
+        if changes_only:
+            one = replace(one, findings=tuple(f for f in one.findings if f.code[1] in "23"))
+        checked.append(one)
     result = report(checked)
-    if result.error is not None:
-        result = replace(result, error=(result.error[0], f"{result.error[1]}; {_REFUSED_HINT}"))
-    return result
+    if result.error is None:
+        return result
+    codes = {f.code for c in checked for f in c.findings}
+    if all(code.startswith("M3") for code in codes):
+        return replace(
+            result,
+            exit_code=EXIT_CONFLICT,
+            error=("owner-conflict", f"{result.error[1]}, owner conflicts; {_CONFLICT_HINT}"),
+        )
+    return replace(result, error=(result.error[0], f"{result.error[1]}; {_REFUSED_HINT}"))
 
 
 def _actor(ws: Workspace) -> str | None:

@@ -50,12 +50,9 @@ def list_milestones(
     rows.sort(key=lambda m: (PRIORITIES.index(m.priority), m.milestone_id))
     now = current_time()
     text = render.list_table(rows, now, ws.settings.lease, use_color())
-    if broken:
-        text += "\n" + "\n".join(
-            f"unreadable: {f} (run `git milestone validate {f}`)" for f in broken
-        )
+    warnings = tuple(f"unreadable: {f} (run `git milestone validate {f}`)" for f in broken)
     data = {"milestones": [summary(m, ws) for m in rows], "unreadable": broken}
-    return Result(data, text)
+    return Result(data, text, warnings=warnings)
 
 
 def show(ws: Workspace, milestone_id: str) -> Result:
