@@ -160,7 +160,8 @@ def test_without_the_cli_a_milestone_commit_is_refused_clearly(
     (fake / "python3").chmod(0o755)
     rc, out = commit(hooked, "-m", "x", env={"PATH": f"{fake}{os.pathsep}/usr/bin:/bin"})
     assert rc == 1
-    assert "git-milestone is not installed" in out
+    assert "git-milestone is not on PATH" in out
+    assert "pip install gitmilestone" not in out
 
 
 def test_falls_back_to_python3_module(hooked: Repo, tmp_path: Path) -> None:

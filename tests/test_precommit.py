@@ -158,9 +158,18 @@ def framework(
     repo.write(".pre-commit-config.yaml", json.dumps(config, indent=2) + "\n")
     repo.git("add", ".pre-commit-config.yaml")
     repo.git("commit", "-q", "-m", "use the milestone hooks")
-    pre_commit(repo, "install", "-t", "pre-commit", "-t", "commit-msg")
+    pre_commit(repo, *readme_install_line())
+    assert (repo.path / ".git" / "hooks" / "pre-merge-commit").is_file()
     pre_commit(repo, "install-hooks")
     return repo
+
+
+def readme_install_line() -> list[str]:
+    """The README's `pre-commit install ...` line, as its arguments: the tests install the
+    hooks exactly the way the README tells people to."""
+    found = re.search(r"`pre-commit (install -t [^`]+)`", (PROJECT / "README.md").read_text())
+    assert found, "the README gives the pre-commit install line"
+    return found.group(1).split()
 
 
 def pre_commit(repo: Repo, *args: str, check: bool = True) -> tuple[int, str]:

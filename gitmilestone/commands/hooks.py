@@ -1,8 +1,11 @@
 """`install-hooks`: put the plain git hooks into this repository, or take them out.
 
-The scripts ship inside the package (gitmilestone/hooks/, the same files as the
-repository's hooks/), so this works from a pip install. A hook that was already there is
-kept next to ours as HOOK.local, which our script runs first; uninstalling puts it back.
+The scripts ship inside the package (gitmilestone/hooks/, the one real copy; the
+repository's hooks/ holds links to them), so this works from a pip install. A hook that
+was already there is kept next to ours as HOOK.local, which our script runs first;
+uninstalling puts it back. Where this installation came from is noted in the clone's git
+config (`milestone.installSource`), so a hook that cannot find git-milestone later can say
+how to install it again.
 """
 
 from __future__ import annotations
@@ -21,6 +24,33 @@ HOOKS = ("pre-commit", "pre-merge-commit", "commit-msg")
 _SCRIPT = {"pre-merge-commit": "pre-commit"}
 MARKER = b"# git-milestone hook:"
 LOCAL = ".local"
+SOURCE_KEY = "milestone.installSource"
+
+
+def install_source() -> str | None:
+    """Where this installation came from, as pip and pipx take it (a `git+` URL, an
+    archive URL or a local path), from the record pip keeps (PEP 610); None when unknown."""
+    import json
+    from importlib import metadata
+    from urllib.parse import unquote, urlsplit
+
+    # A checkout's own gitmilestone.egg-info may come first on sys.path: take the first
+    # record that has the installation's origin.
+    found = (d.read_text("direct_url.json") for d in metadata.distributions(name="gitmilestone"))
+    text = next((t for t in found if t), None)
+    try:
+        info = json.loads(text or "null")
+        url = str(info["url"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    vcs = info.get("vcs_info")
+    if isinstance(vcs, dict) and vcs.get("vcs"):
+        revision = vcs.get("requested_revision")
+        return f"{vcs['vcs']}+{url}" + (f"@{revision}" if revision else "")
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return unquote(parts.path)
+    return url
 
 
 def script(name: str) -> bytes:
@@ -33,6 +63,11 @@ def install_hooks(ws: Workspace, *, uninstall: bool) -> Result:
     commit-msg hooks."""
     directory = git.hooks_dir(ws.repo)
     done = {name: (_remove if uninstall else _install)(directory, name) for name in HOOKS}
+    source = None if uninstall else install_source()
+    if source is not None:
+        ws.repo.run("config", SOURCE_KEY, source)
+    elif uninstall:
+        ws.repo.run("config", "--unset", SOURCE_KEY, check=False)
     shown = ws.rel(directory)
     lines = [f"{name}: {what} ({shown}/{name})" for name, what in done.items()]
     data = {"hooks_dir": str(directory), "hooks": done, "installed": not uninstall}
