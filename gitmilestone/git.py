@@ -24,6 +24,7 @@ class Repo:
     root: Path
     git_dir: Path
     common_dir: Path
+    object_format: str = "sha1"
 
     def run(
         self,
@@ -65,12 +66,18 @@ def _output(proc: subprocess.CompletedProcess[bytes]) -> str:
 def discover(cwd: Path | None = None) -> Repo:
     """The repository around `cwd` (the working tree root, its git dir and common dir)."""
     proc = run(
-        ["rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-common-dir"],
+        [
+            "rev-parse",
+            "--show-toplevel",
+            "--absolute-git-dir",
+            "--git-common-dir",
+            "--show-object-format",
+        ],
         cwd=cwd,
         check=False,
     )
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
-    if proc.returncode != 0 or len(lines) != 3:
+    if proc.returncode != 0 or len(lines) != 4:
         raise NotFound(
             "not inside a git working tree; run this in a repository (or `git init` one first)"
         )
@@ -78,7 +85,7 @@ def discover(cwd: Path | None = None) -> Repo:
     common = Path(lines[2])
     if not common.is_absolute():
         common = (Path(cwd or os.getcwd()) / common).resolve()
-    return Repo(root, git_dir, common)
+    return Repo(root, git_dir, common, lines[3].strip())
 
 
 def config(repo: Repo, *keys: str) -> dict[str, str]:
@@ -306,3 +313,117 @@ def drop_last_commit(repo: Repo, path: str, existed: bool) -> None:
     else:
         repo.run("rm", "--cached", "--quiet", "--force", "--", path)
         (repo.root / path).unlink(missing_ok=True)
+
+
+# The claims registry's refs: reading, compare-and-swap, and moving them to and from a remote.
+
+
+def zero_id(repo: Repo) -> str:
+    return "0" * (64 if repo.object_format == "sha256" else 40)
+
+
+def current_branch(repo: Repo) -> str | None:
+    """The checked-out branch's short name; None on a detached HEAD."""
+    try:
+        head = (repo.git_dir / "HEAD").read_text("utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        head = ""
+    if head.startswith("ref: refs/heads/") and not head.endswith("/.invalid"):
+        return head.removeprefix("ref: refs/heads/")
+    if head and not head.startswith("ref:"):
+        return None
+    # Another ref storage (reftable) keeps a placeholder in HEAD: ask git.
+    proc = repo.run("symbolic-ref", "-q", "--short", "HEAD", check=False)
+    return proc.stdout.decode("utf-8", "replace").strip() or None
+
+
+def refs(repo: Repo, fmt: str, patterns: Sequence[str]) -> bytes:
+    """`git for-each-ref --format=FMT PATTERNS`: many refs and their objects, one process."""
+    return repo.run("for-each-ref", f"--format={fmt}", *patterns).stdout
+
+
+_MOVED_REF = ("but expected", "already exists", "unable to resolve", "cannot lock")
+
+
+def update_ref(repo: Repo, ref: str, new: str | None, old: str | None) -> bool:
+    """Compare-and-swap one ref: set `ref` to `new` (None: delete it) only if it is `old`
+    (None: only if it does not exist). False when it was not: someone moved it."""
+    expected = old or zero_id(repo)
+    args = ["-d", ref, expected] if new is None else [ref, new, expected]
+    proc = repo.run("update-ref", *args, check=False)
+    if proc.returncode == 0:
+        return True
+    output = _output(proc)
+    if any(s in output for s in _MOVED_REF):
+        return False
+    raise GitFailed(f"git update-ref failed: {output.strip()}")
+
+
+def is_ancestor(repo: Repo, ancestor: str, descendant: str) -> bool:
+    proc = repo.run("merge-base", "--is-ancestor", ancestor, descendant, check=False)
+    return proc.returncode == 0
+
+
+def upstream_remote(repo: Repo) -> str | None:
+    """The remote the current branch pulls from (`branch.<name>.remote`), if any."""
+    branch = current_branch(repo)
+    if branch is None:
+        return None
+    value = config(repo, f"branch.{branch}.remote").get(f"branch.{branch}.remote")
+    return value if value and value != "." else None
+
+
+# Keep git's own housekeeping out of a registry exchange: it would only add time.
+_QUIET = ("-c", "gc.auto=0", "-c", "maintenance.auto=false")
+
+
+def fetch_ref(repo: Repo, remote: str, src: str, dst: str) -> bool:
+    """Fetch the remote's `src` into `dst` (forced: it is the remote's copy); False when the
+    remote has no such ref."""
+    proc = repo.run(
+        *_QUIET,
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        "--no-write-fetch-head",
+        "--no-recurse-submodules",
+        remote,
+        f"+{src}:{dst}",
+        check=False,
+    )
+    if proc.returncode == 0:
+        return True
+    output = _output(proc)
+    if "couldn't find remote ref" in output:
+        return False
+    raise GitFailed(
+        f"cannot fetch the claims from {remote}: {output.strip()}; check that the remote "
+        "is reachable (`git fetch`), or work without it (see claims_remote in .gitmilestone.toml)"
+    )
+
+
+def push_ref(
+    repo: Repo, remote: str, new: str | None, dst: str, expect: str | None, *, force: bool = False
+) -> bool:
+    """Set the remote's `dst` to `new` (None: delete it) only if it is `expect` (None: only
+    if it does not exist); False when the remote had moved. Hooks do not run: this is not
+    the user's push."""
+    spec = f"{'+' if force else ''}{new or ''}:{dst}"
+    proc = repo.run(
+        *_QUIET,
+        "push",
+        "--porcelain",
+        "--quiet",
+        "--no-verify",
+        f"--force-with-lease={dst}:{expect or ''}",
+        remote,
+        spec,
+        check=False,
+    )
+    if proc.returncode == 0:
+        return True
+    output = _output(proc)
+    moved = ("stale info", "fetch first", "non-fast-forward", "failed to lock", "cannot lock")
+    if any(s in output for s in moved):
+        return False
+    raise GitFailed(f"cannot push the claim to {remote}: {output.strip()}")

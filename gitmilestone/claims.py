@@ -1,0 +1,296 @@
+"""The claims registry's entries: who holds a milestone, seen from every branch, worktree
+and clone. Pure: the entry, its encoding in a registry commit, and the decisions.
+
+`registry.py` keeps one chain of commits per milestone under `refs/milestones/claims/`;
+each commit's message carries one entry (read for every milestone with one
+`git for-each-ref`), and its tree holds the same entry as `claim.json` for people and
+other tools.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from gitmilestone import timestamps
+from gitmilestone.errors import OwnerConflict
+
+NONE = "none"
+FILE_NAME = "claim.json"
+# An owner's write renews the registry only once this share of the lease has passed since
+# the last renewal, so most writes cost no registry write; a claim then always has at
+# least three quarters of its lease left after its holder's last write.
+RENEW_AFTER = 0.25
+
+_KEYS = {
+    "milestone-claim": "milestone_id",
+    "milestone-holder": "holder",
+    "milestone-branch": "branch",
+    "milestone-claimed-at": "claimed_at",
+    "milestone-renewed-at": "renewed_at",
+    "milestone-lease": "lease",
+    "milestone-action": "action",
+    "milestone-actor": "actor",
+    "milestone-previous-owner": "previous_holder",
+    "milestone-forced": "forced",
+    "milestone-sequence": "sequence",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One state of a milestone's claim: its holder (None: free), where they work, since
+    when, their last renewal and lease; and who made this change, how and when."""
+
+    milestone_id: str
+    holder: str | None
+    branch: str | None
+    claimed_at: datetime | None
+    renewed_at: datetime | None
+    lease: timedelta
+    action: str
+    actor: str
+    at: datetime
+    sequence: int = 1
+    previous_holder: str | None = None
+    forced: bool = False
+
+    def active(self, now: datetime) -> bool:
+        """Whether the holder's lease runs (measured from their last renewal)."""
+        return (
+            self.holder is not None
+            and self.renewed_at is not None
+            and now - self.renewed_at < self.lease
+        )
+
+    def held_by_other(self, name: str, now: datetime) -> bool:
+        return self.active(now) and self.holder != name
+
+    @property
+    def expires_at(self) -> datetime | None:
+        return None if self.renewed_at is None else self.renewed_at + self.lease
+
+    def renewal_due(self, now: datetime) -> bool:
+        return self.renewed_at is None or now - self.renewed_at >= self.lease * RENEW_AFTER
+
+    def where(self) -> str:
+        """`alice on branch feature-x`: who holds it and where, for messages."""
+        return f"{self.holder} on branch {self.branch or '?'}"
+
+    def summary(self) -> str:
+        on = f"on branch {self.branch or '?'}"
+        if self.action == "undo":
+            return f"undo: back to {self.holder or 'nobody'} (the branch commit failed)"
+        if self.holder is None:
+            return f"released by {self.actor} ({self.action})"
+        if self.forced:
+            return f"{self.holder} takes it over from {self.previous_holder} {on} (forced)"
+        if self.previous_holder is not None:
+            return f"{self.holder} claims it {on} (lease of {self.previous_holder} expired)"
+        if self.claimed_at != self.at:
+            return f"{self.holder} renews {on} ({self.action})"
+        return f"{self.holder} claims it {on} ({self.action})"
+
+    def message(self) -> str:
+        """The registry commit's message: a subject, then one `Key: value` line a field."""
+        lines = [
+            ("Milestone-Claim", self.milestone_id),
+            ("Milestone-Holder", self.holder or NONE),
+            ("Milestone-Branch", self.branch or NONE),
+            ("Milestone-Claimed-At", _time(self.claimed_at)),
+            ("Milestone-Renewed-At", _time(self.renewed_at)),
+            ("Milestone-Lease", str(int(self.lease.total_seconds())) + "s"),
+            ("Milestone-Action", self.action),
+            ("Milestone-Actor", self.actor),
+            ("Milestone-Sequence", str(self.sequence)),
+        ]
+        if self.previous_holder is not None:
+            lines.append(("Milestone-Previous-Owner", self.previous_holder))
+        if self.forced:
+            lines.append(("Milestone-Forced", "true"))
+        body = "\n".join(f"{k}: {v}" for k, v in lines)
+        return f"claim({self.milestone_id}): {self.summary()}\n\n{body}\n"
+
+    def document(self) -> bytes:
+        """The entry as the `claim.json` file of the commit's tree."""
+        doc = {
+            "milestone_id": self.milestone_id,
+            "holder": self.holder,
+            "branch": self.branch,
+            "claimed_at": None if self.claimed_at is None else timestamps.format(self.claimed_at),
+            "renewed_at": None if self.renewed_at is None else timestamps.format(self.renewed_at),
+            "expires_at": None if self.expires_at is None else timestamps.format(self.expires_at),
+            "lease_seconds": int(self.lease.total_seconds()),
+            "action": self.action,
+            "actor": self.actor,
+            "at": timestamps.format(self.at),
+            "sequence": self.sequence,
+            "previous_holder": self.previous_holder,
+            "forced": self.forced,
+        }
+        return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+    def to_dict(self, now: datetime) -> dict[str, object]:
+        """The holder as `list`, `show` and `resume` report it."""
+        return {
+            "holder": self.holder,
+            "branch": self.branch,
+            "claimed_at": None if self.claimed_at is None else timestamps.format(self.claimed_at),
+            "renewed_at": None if self.renewed_at is None else timestamps.format(self.renewed_at),
+            "expires_at": None if self.expires_at is None else timestamps.format(self.expires_at),
+            "active": self.active(now),
+        }
+
+
+def _time(moment: datetime | None) -> str:
+    return NONE if moment is None else timestamps.format(moment)
+
+
+def parse(message: str, at: datetime) -> Entry | None:
+    """The entry a registry commit's message carries; None when it is not one."""
+    _, _, body = message.partition("\n\n")
+    fields: dict[str, str] = {}
+    for line in body.splitlines():
+        key, sep, value = line.partition(": ")
+        name = _KEYS.get(key.strip().lower())
+        if sep and name is not None:
+            fields.setdefault(name, value.strip())
+    try:
+        milestone_id, actor = fields["milestone_id"], fields["actor"]
+        lease = timestamps.parse_duration(fields["lease"])
+        return Entry(
+            milestone_id=milestone_id,
+            holder=_none(fields.get("holder")),
+            branch=_none(fields.get("branch")),
+            claimed_at=_parse_time(fields.get("claimed_at")),
+            renewed_at=_parse_time(fields.get("renewed_at")),
+            lease=lease,
+            action=fields.get("action", ""),
+            actor=actor,
+            at=at,
+            sequence=int(fields.get("sequence", "1")),
+            previous_holder=fields.get("previous_holder"),
+            forced=fields.get("forced", "").lower() == "true",
+        )
+    except (KeyError, ValueError):
+        return None
+
+
+def _none(value: str | None) -> str | None:
+    return None if value is None or value == NONE else value
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return None if value is None or value == NONE else timestamps.parse(value)
+
+
+def conflict(entry: Entry, now: datetime) -> OwnerConflict:
+    """Exit 3: someone else holds the milestone in the registry."""
+    age = "" if entry.renewed_at is None else timestamps.describe_age(now - entry.renewed_at)
+    until = "" if entry.expires_at is None else f", lease until {_time(entry.expires_at)}"
+    return OwnerConflict(
+        f"{entry.where()} holds {entry.milestone_id} (last renewed {age} ago{until}); ask "
+        f"{entry.holder} to release it, or take it over with "
+        f"`git milestone claim {entry.milestone_id} --force`",
+        details={"holder": entry.holder, "branch": entry.branch},
+    )
+
+
+@dataclass(frozen=True)
+class Claimant:
+    """Who changes the registry, from where, when, and with which lease."""
+
+    name: str
+    branch: str | None
+    now: datetime
+    lease: timedelta
+
+
+def take(
+    entry: Entry | None,
+    milestone_id: str,
+    who: Claimant,
+    *,
+    action: str,
+    force: bool = False,
+) -> Entry | None:
+    """The entry that makes `who` the holder, or None when it already is there, from the
+    same branch, and no renewal is due. Someone else's active claim is exit 3 unless
+    `force`; an expired one is taken over (recorded as the previous holder)."""
+    now = timestamps.truncate(who.now)
+    if entry is not None and entry.held_by_other(who.name, now) and not force:
+        raise conflict(entry, now)
+    mine = entry is not None and entry.active(now) and entry.holder == who.name
+    if mine and entry is not None:
+        if entry.branch == who.branch and not entry.renewal_due(now):
+            return None
+        return _next(entry, who, now, action=action, renewed_at=now)
+    previous = None if entry is None or entry.holder == who.name else entry.holder
+    forced = entry is not None and entry.held_by_other(who.name, now)
+    base = entry or Entry(milestone_id, None, None, None, None, who.lease, action, who.name, now, 0)
+    return _next(
+        base,
+        who,
+        now,
+        action=action,
+        holder=who.name,
+        claimed_at=now,
+        renewed_at=now,
+        previous_holder=previous,
+        forced=forced,
+    )
+
+
+def release(entry: Entry | None, who: Claimant, *, action: str) -> Entry | None:
+    """The entry that frees the milestone, or None when nobody holds it there.
+
+    Someone else's active claim is exit 3: only its holder releases it.
+    """
+    now = timestamps.truncate(who.now)
+    if entry is None or entry.holder is None:
+        return None
+    if entry.held_by_other(who.name, now):
+        raise conflict(entry, now)
+    return _next(
+        entry,
+        who,
+        now,
+        action=action,
+        holder=None,
+        branch=None,
+        claimed_at=None,
+        renewed_at=None,
+        previous_holder=entry.holder,
+    )
+
+
+def _next(entry: Entry, who: Claimant, now: datetime, **changes: object) -> Entry:
+    fields: dict[str, object] = {
+        "branch": who.branch,
+        "lease": who.lease,
+        "actor": who.name,
+        "at": now,
+        "sequence": entry.sequence + 1,
+        "previous_holder": None,
+        "forced": False,
+    }
+    fields.update(changes)
+    return replace(entry, **fields)  # type: ignore[arg-type]
+
+
+def restored(old: Entry | None, current: Entry, who: Claimant) -> Entry:
+    """An entry that puts back `old` on top of `current` (an undo that keeps history)."""
+    now = timestamps.truncate(who.now)
+    if old is None:
+        return _next(
+            current,
+            who,
+            now,
+            action="undo",
+            holder=None,
+            branch=None,
+            claimed_at=None,
+            renewed_at=None,
+        )
+    return replace(old, action="undo", actor=who.name, at=now, sequence=current.sequence + 1)

@@ -1,0 +1,221 @@
+"""The claims registry in git: one ref per milestone, shared by every worktree and clone.
+
+`refs/milestones/claims/<id>` is a chain of commits, one per change of that milestone's
+claim (`git log refs/milestones/claims/<id>` is its history). Every worktree of a
+repository shares refs, so a compare-and-swap of the ref (`git update-ref REF NEW OLD`)
+decides between them. With a claims remote the remote decides: its copy of the ref is
+fetched, the change is pushed with a lease on the value seen, and a rejected push means
+someone moved it. One ref per milestone means claims of different milestones never
+contend.
+
+The remote's copies land in `refs/milestones/remotes/<remote>/claims/<id>`, so a fetch
+never overwrites a claim made here and not pushed. What this clone knows of a milestone is
+the newest of its own ref and the remotes' copies (each entry carries a sequence number,
+its parent's + 1; on a tie the remote's copy wins).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from gitmilestone import claims, git, objects
+from gitmilestone.claims import Entry
+from gitmilestone.errors import GitFailed
+
+PREFIX = "refs/milestones/claims/"
+REMOTES = "refs/milestones/remotes/"
+FETCH_REFSPEC = "+refs/milestones/claims/*:refs/milestones/remotes/{remote}/claims/*"
+PUSH_ATTEMPTS = 8
+
+# The message ends with the ref's name again, so a message cannot end a record early.
+_FORMAT = (
+    "%(refname)%00%(objectname)%00%(objecttype)%00%(committerdate:unix)%00"
+    "%(contents)%00%(refname)%00"
+)
+
+
+def local_ref(milestone_id: str) -> str:
+    return PREFIX + milestone_id
+
+
+def tracking_ref(remote: str, milestone_id: str) -> str:
+    return f"{REMOTES}{remote}/claims/{milestone_id}"
+
+
+@dataclass(frozen=True)
+class Found:
+    """One registry ref as read: its commit and the entry it carries (None: unreadable)."""
+
+    ref: str
+    sha: str
+    is_commit: bool
+    entry: Entry | None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What this clone knows of one milestone's claim: the newest entry, this repository's
+    own ref, and the claims remote's copy (as last fetched)."""
+
+    milestone_id: str
+    newest: Found | None
+    local: Found | None
+    remote: Found | None
+
+    @property
+    def entry(self) -> Entry | None:
+        return None if self.newest is None else self.newest.entry
+
+
+def _parse(data: bytes) -> Iterable[Found]:
+    pos = 0
+    while pos < len(data):
+        fields = []
+        for _ in range(4):
+            end = data.index(b"\0", pos)
+            fields.append(data[pos:end])
+            pos = end + 1
+        end = data.index(b"\0" + fields[0] + b"\0\n", pos)
+        message = data[pos:end].decode("utf-8", "replace")
+        pos = end + len(fields[0]) + 3
+        ref, sha, kind, when = (f.decode("utf-8", "replace") for f in fields)
+        entry = None
+        if kind == "commit" and when.isdigit():
+            at = datetime.fromtimestamp(int(when), timezone.utc)
+            entry = claims.parse(message, at)
+        yield Found(ref, sha, kind == "commit", entry)
+
+
+def _milestone_id(ref: str) -> str | None:
+    if ref.startswith(PREFIX):
+        return ref[len(PREFIX) :]
+    if ref.startswith(REMOTES):
+        _, sep, rest = ref[len(REMOTES) :].partition("/claims/")
+        return rest if sep else None
+    return None
+
+
+def _rank(found: Found) -> tuple[int, int]:
+    sequence = found.entry.sequence if found.entry is not None else -1
+    return (sequence, 0 if found.ref.startswith(PREFIX) else 1)
+
+
+class Registry:
+    """The registry of one repository; with `remote`, that remote's registry decides.
+
+    `pushes` and `fetches` count the exchanges with the remote (for `--json` results).
+    """
+
+    def __init__(self, repo: git.Repo, remote: str | None = None) -> None:
+        self.repo = repo
+        self.remote = remote
+        self.pushes = 0
+        self.fetches = 0
+
+    def all(self) -> dict[str, Claim]:
+        """Every milestone's claim, read with one `git for-each-ref`."""
+        return self._read([PREFIX, REMOTES])
+
+    def get(self, milestone_id: str) -> Claim:
+        """One milestone's claim, read with one `git for-each-ref`."""
+        patterns = [local_ref(milestone_id), f"{REMOTES}*/claims/{milestone_id}"]
+        found = self._read(patterns).get(milestone_id)
+        return found or Claim(milestone_id, None, None, None)
+
+    def _read(self, patterns: list[str]) -> dict[str, Claim]:
+        by_id: dict[str, list[Found]] = {}
+        for found in _parse(git.refs(self.repo, _FORMAT, patterns)):
+            milestone_id = _milestone_id(found.ref)
+            if milestone_id is not None:
+                by_id.setdefault(milestone_id, []).append(found)
+        out = {}
+        for milestone_id, founds in by_id.items():
+            local = next((f for f in founds if f.ref.startswith(PREFIX)), None)
+            remote = None
+            if self.remote is not None:
+                mine = tracking_ref(self.remote, milestone_id)
+                remote = next((f for f in founds if f.ref == mine), None)
+            newest = max(founds, key=_rank)
+            out[milestone_id] = Claim(milestone_id, newest, local, remote)
+        return out
+
+    def refresh(self, milestone_id: str) -> Claim:
+        """With a remote: fetch its copy of the milestone's ref first, then read."""
+        if self.remote is not None:
+            self.fetches += 1
+            dst = tracking_ref(self.remote, milestone_id)
+            if not git.fetch_ref(self.repo, self.remote, local_ref(milestone_id), dst):
+                known = self.get(milestone_id)
+                if known.remote is not None:  # the remote lost it: so must our copy
+                    git.update_ref(self.repo, dst, None, known.remote.sha)
+        return self.get(milestone_id)
+
+    def base(self, claim: Claim) -> Found | None:
+        """The entry a change builds on: with a remote, the remote's (it decides); without,
+        the newest this clone knows."""
+        return claim.remote if self.remote is not None else claim.newest
+
+    def swap(self, claim: Claim, entry: Entry) -> Claim | None:
+        """Make `entry` the milestone's claim if nobody moved it since `claim` was read;
+        None when someone did (read again, decide again)."""
+        base = self.base(claim)
+        parent = [base.sha] if base is not None and base.is_commit else []
+        sha = self._commit(entry, parent)
+        ref = local_ref(claim.milestone_id)
+        new = Found(ref, sha, True, entry)
+        if self.remote is None:
+            if not git.update_ref(self.repo, ref, sha, _sha(claim.local)):
+                return None
+            return Claim(claim.milestone_id, new, new, claim.remote)
+        self.pushes += 1
+        if not git.push_ref(self.repo, self.remote, sha, ref, _sha(claim.remote)):
+            return None
+        self._mirror(claim, sha)
+        return Claim(claim.milestone_id, new, new, new)
+
+    def _mirror(self, claim: Claim, sha: str) -> None:
+        """After the remote took `sha`: our copy of the remote's ref, and our own ref."""
+        assert self.remote is not None
+        tracking = tracking_ref(self.remote, claim.milestone_id)
+        git.update_ref(self.repo, tracking, sha, _sha(claim.remote))
+        git.update_ref(self.repo, local_ref(claim.milestone_id), sha, _sha(claim.local))
+
+    def undo(self, before: Claim, after: Claim, who: claims.Claimant) -> bool:
+        """Put the claim back as it was before `swap` (its branch commit failed): the ref
+        goes back to its old value if nobody moved it since. False when someone did."""
+        assert after.newest is not None
+        new, milestone_id = after.newest.sha, before.milestone_id
+        ref = local_ref(milestone_id)
+        if self.remote is None:
+            return git.update_ref(self.repo, ref, _sha(before.local), new)
+        self.pushes += 1
+        old = _sha(before.remote)
+        try:
+            rewound = git.push_ref(self.repo, self.remote, old, ref, new, force=True)
+        except GitFailed:
+            rewound = False
+        if rewound:
+            git.update_ref(self.repo, tracking_ref(self.remote, milestone_id), old, new)
+            git.update_ref(self.repo, ref, _sha(before.local), new)
+            return True
+        # A remote whose policy refuses to rewind or delete a ref gets a new commit that
+        # restores the old entry (with a lease on ours: if someone moved it, it is theirs).
+        assert after.newest.entry is not None
+        previous = None if before.remote is None else before.remote.entry
+        return self.swap(after, claims.restored(previous, after.newest.entry, who)) is not None
+
+    def _commit(self, entry: Entry, parents: list[str]) -> str:
+        directory = objects.objects_dir(self.repo.common_dir)
+        algorithm = self.repo.object_format
+        blob = objects.write(directory, "blob", entry.document(), algorithm)
+        tree = objects.write(directory, "tree", objects.tree([(claims.FILE_NAME, blob)]), algorithm)
+        body = objects.commit(
+            tree, parents, objects.ident(entry.actor), int(entry.at.timestamp()), entry.message()
+        )
+        return objects.write(directory, "commit", body, algorithm)
+
+
+def _sha(found: Found | None) -> str | None:
+    return None if found is None else found.sha
