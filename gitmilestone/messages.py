@@ -64,6 +64,15 @@ def format_message(m: Milestone, change: Change, actor: str) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def repository_message(summary: str, action: str, actor: str) -> str:
+    """The message of a commit that changes the repository's own files (not a milestone):
+    no `Milestone` trailer, so `log` and the commit-msg check leave it alone."""
+    subj = f"milestone: {' '.join(summary.split())}"
+    if len(subj) > 72:
+        subj = subj[:71] + "…"
+    return f"{subj}\n\nMilestone-Action: {action}\nMilestone-Actor: {actor}\n"
+
+
 def _body_line(line: str) -> str:
     # git reads a `---` line as the end of the message (interpret-trailers, am): indent it,
     # so that the trailer block stays the last paragraph for every git tool.

@@ -1,6 +1,6 @@
 """The command line: parse with click, call a command, map the outcome to an exit code.
 
-Commands are declared by family in this package (`work`, `review`, `setup`) and loaded
+Commands are declared by family in this package (`work`, `review`, `setup`, `agents`) and loaded
 lazily: a run imports only the module of the command it runs, so every command pays for
 its own declarations and no more.
 """
@@ -44,6 +44,9 @@ COMMANDS: dict[str, str] = {
     "install-hooks": "setup:install_hooks_command",
     "merge-driver": "setup:merge_driver_command",
     "doctor": "setup:doctor_command",
+    "prime": "agents:prime_command",
+    "agents": "agents:agents_command",
+    "board": "agents:board_command",
 }
 
 

@@ -113,13 +113,23 @@ def merge_driver_command(base: Path, ours: Path, theirs: Path, path: str, as_jso
 
 @click.command("init")
 @click.option("--hooks", is_flag=True, help="Also install the git hooks (see install-hooks).")
+@click.option(
+    "--agents",
+    is_flag=True,
+    help="Also write the agent instructions into AGENTS.md (and CLAUDE.md; see agents).",
+)
 @writes
-def init_command(hooks: bool, as_json: bool, as_actor: str | None, no_commit: bool) -> None:
+def init_command(
+    hooks: bool, agents: bool, as_json: bool, as_actor: str | None, no_commit: bool
+) -> None:
     """Create the milestone directory with a short README, register the merge driver
     (.gitattributes and this clone's git config), and commit."""
     from gitmilestone.commands import setup
 
-    run(as_json, lambda: setup.init(workspace(as_actor), hooks=hooks, commit=not no_commit))
+    run(
+        as_json,
+        lambda: setup.init(workspace(as_actor), hooks=hooks, agents=agents, commit=not no_commit),
+    )
 
 
 @click.command("install-hooks")

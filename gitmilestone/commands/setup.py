@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitmilestone import git, store
+from gitmilestone import git, store, textfiles
 from gitmilestone.output import Result
 from gitmilestone.workspace import Workspace
 
@@ -25,19 +25,26 @@ Hand edits are fine too: `git milestone validate` (and the pre-commit hooks) che
 """
 
 
-def init(ws: Workspace, *, hooks: bool, commit: bool) -> Result:
-    """Create the milestone directory and register the merge driver; commit both."""
+def init(ws: Workspace, *, hooks: bool, commit: bool, agents: bool = False) -> Result:
+    """Create the milestone directory and register the merge driver; with `agents`, also
+    write the agent instructions (see `agents`); commit it all as one commit."""
     from gitmilestone.commands import merge_driver
 
     readme = ws.directory / "README.md"
     attributes = ws.repo.root / ".gitattributes"
     with store.repository_lock(ws.repo.common_dir):
+        # Planned first: broken markers in AGENTS.md stop init before anything is written.
+        instructions = _plan_agents(ws) if agents else None
         originals = {p: _read(p) for p in (readme, attributes)}
         changed = []
         if originals[readme] is None:
             store.write_atomic(readme, README)
             changed.append(ws.rel(readme))
         changed += merge_driver.configure(ws.repo, ws.settings.dir)
+        if instructions is not None:
+            textfiles.write(instructions)
+            originals.update(instructions.originals)
+            changed += [ws.rel(p) for p in instructions.new]
         sha = None
         try:
             if changed and commit:
@@ -61,10 +68,25 @@ def init(ws: Workspace, *, hooks: bool, commit: bool) -> Result:
         hook_lines.append(install_hooks(ws, uninstall=False).text_out())
     if changed:
         text = f"initialized {ws.settings.dir}/" + (f" [{sha[:9]}]" if sha else " (staged)")
+        if instructions is not None and instructions.new:
+            files = ", ".join(ws.rel(p) for p in instructions.new)
+            text += f"\nagent instructions written in {files}"
     else:
         text = f"{ws.settings.dir}/ is already set up"
-    data = {"dir": ws.settings.dir, "created": changed, "commit": sha, "hooks": hooks}
+    data = {
+        "dir": ws.settings.dir,
+        "created": changed,
+        "commit": sha,
+        "hooks": hooks,
+        "agents": agents,
+    }
     return Result(data, "\n".join([text, *hook_lines]))
+
+
+def _plan_agents(ws: Workspace) -> textfiles.Planned:
+    from gitmilestone.commands.agents import edits
+
+    return textfiles.plan(ws, edits(ws))
 
 
 def _read(path: Path) -> bytes | None:
