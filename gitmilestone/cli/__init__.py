@@ -47,6 +47,7 @@ COMMANDS: dict[str, str] = {
     "prime": "agents:prime_command",
     "agents": "agents:agents_command",
     "board": "agents:board_command",
+    "mcp": "agents:mcp_command",
 }
 
 

@@ -1,5 +1,5 @@
-"""Working with agents: the session-start briefing, the instructions in AGENTS.md, and the
-board."""
+"""Working with agents: the MCP server, the session-start briefing, the instructions in
+AGENTS.md, and the board."""
 
 from __future__ import annotations
 
@@ -14,6 +14,46 @@ from gitmilestone.cli.common import (
     run,
     workspace,
 )
+from gitmilestone.errors import MilestoneError
+from gitmilestone.output import Result
+
+MCP_MISSING = (
+    "`git milestone mcp` needs the MCP SDK, an optional extra; install it with: "
+    "pip install 'gitmilestone[mcp]'"
+)
+
+
+@click.command("mcp")
+@click.option(
+    "-C",
+    "--repo",
+    "repo_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Serve the repository at DIR (default: the one around the current directory).",
+)
+@as_option
+def mcp_command(repo_dir: Path | None, as_actor: str | None) -> None:
+    """Serve the milestone commands as Model Context Protocol tools over stdio, for AI
+    agents: list, show, resume, next, new, claim, release, advance, block, unblock,
+    handoff, complete, log, validate.
+
+    Each tool returns what the command's --json returns as `data`; a failure is a tool
+    error carrying the same code and message. Every change is one commit, as with the
+    command line. The actor is the tool's as_actor argument, else --as, else the usual
+    GIT_MILESTONE_ACTOR and git config. Needs `pip install 'gitmilestone[mcp]'`.
+    """
+
+    def serve() -> Result:
+        try:
+            from gitmilestone import mcp_server
+        except ModuleNotFoundError as exc:
+            if (exc.name or "").partition(".")[0] not in ("mcp", "mcp_types", "pydantic"):
+                raise
+            raise MilestoneError(MCP_MISSING) from None
+        return mcp_server.serve(repo_dir, as_actor)
+
+    run(False, serve)
 
 
 @click.command("prime")
