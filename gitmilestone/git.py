@@ -9,12 +9,14 @@ to import, is used where its object model earns that: repository setup and remot
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import subprocess
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from gitmilestone.errors import CommitRefused, GitFailed, NotFound
+from gitmilestone.errors import CommitRefused, GitFailed, Invalid, NotFound
 
 EMPTY_TREE_SHA1 = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
@@ -154,7 +156,29 @@ def is_tracked(repo: Repo, path: str) -> bool:
 
 
 def add(repo: Repo, paths: Sequence[str], *, intent: bool = False) -> None:
-    repo.run("add", *(["--intent-to-add"] if intent else []), "--", *paths)
+    proc = repo.run("add", *(["--intent-to-add"] if intent else []), "--", *paths, check=False)
+    if proc.returncode == 0:
+        return
+    if "outside of your sparse-checkout definition" in _output(proc):
+        raise outside_sparse_checkout(str(PurePosixPath(paths[0]).parent))
+    raise GitFailed(f"git add failed: {_output(proc).strip() or proc.returncode}")
+
+
+def outside_sparse_checkout(directory: str) -> Invalid:
+    return Invalid(
+        f"{directory}/ is not part of this sparse checkout, so the milestone files are not "
+        f"here; add it (`git sparse-checkout add {directory}`) and run again"
+    )
+
+
+def sparse_excluded(repo: Repo, directory: str) -> bool:
+    """Whether `directory` is left out of this sparse checkout (its files are in the index
+    but not in the working tree)."""
+    enabled = config(repo, "core.sparsecheckout").get("core.sparsecheckout", "")
+    if enabled.lower() not in ("true", "yes", "on", "1"):
+        return False
+    listed = repo.run("ls-files", "-t", "--", directory, check=False).stdout
+    return any(line.startswith(b"S ") for line in listed.splitlines())
 
 
 def unstage_new(repo: Repo, paths: Sequence[str]) -> None:
@@ -179,10 +203,34 @@ def commit_only(
         check=False,
     )
     if proc.returncode != 0:
-        raise CommitRefused(
-            "git refused the commit, so nothing was changed:\n" + _output(proc).strip()
-        )
+        output = _output(proc).strip()
+        rewriters = rewriting_hooks(output)
+        if rewriters:
+            directory = PurePosixPath(paths[0]).parent.as_posix()
+            names = ", ".join(f"`{name}`" for name in rewriters)
+            raise CommitRefused(
+                f"the pre-commit hook {names} rewrote {', '.join(paths)} during the commit, so "
+                "git refused it and nothing was changed; milestone files are written in their "
+                "own format, so exclude them from that hook (in .pre-commit-config.yaml: "
+                f"`exclude: ^{directory}/`) and run again:\n{output}"
+            )
+        raise CommitRefused("git refused the commit, so nothing was changed:\n" + output)
     return head_sha(repo)
+
+
+def rewriting_hooks(output: str) -> list[str]:
+    """The pre-commit framework's hooks that changed files, read from what it printed
+    (`- hook id: NAME` ... `- files were modified by this hook`)."""
+    found: list[str] = []
+    current = None
+    for line in output.splitlines():
+        if line.startswith("- hook id: "):
+            current = line.removeprefix("- hook id: ").strip()
+        elif not line.startswith("- "):
+            current = None
+        elif line.strip() == "- files were modified by this hook" and current is not None:
+            found += [] if current in found else [current]
+    return found
 
 
 def hooks_dir(repo: Repo) -> Path:
@@ -262,16 +310,36 @@ def merge_file(ours: Path, base: Path, theirs: Path) -> tuple[bytes, bool]:
 
 def set_merge_driver(repo: Repo, name: str, description: str, command: str) -> None:
     """Register a merge driver in the repository's own config."""
-    import git as gitpython
-
-    with gitpython.Repo(repo.root).config_writer("repository") as writer:
-        section = f'merge "{name}"'
-        writer.set_value(section, "name", description)
-        writer.set_value(section, "driver", command)
+    repo.run("config", "--local", f"merge.{name}.name", description)
+    repo.run("config", "--local", f"merge.{name}.driver", command)
 
 
 def merge_driver_command(repo: Repo, name: str) -> str | None:
     return config(repo, f"merge.{name}.driver").get(f"merge.{name}.driver")
+
+
+_PLACEHOLDER = re.compile(r"%([OABLPSXY%])")
+
+
+def run_merge_driver(
+    repo: Repo, command: str, files: Mapping[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[bytes]:
+    """Run a merge driver's command line the way git does: through the shell, in the working
+    tree, with `%O %A %B %L %P %S %X %Y` replaced (quoted) from `files` and `%%` by `%`."""
+
+    def fill(match: re.Match[str]) -> str:
+        key = match.group(1)
+        return "%" if key == "%" else shlex.quote(files.get(key, ""))
+
+    line = _PLACEHOLDER.sub(fill, command)
+    try:
+        return subprocess.run(
+            ["sh", "-c", line, line], cwd=repo.root, capture_output=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(
+            ["sh", "-c", line], 124, b"", f"no answer in {timeout:.0f}s".encode()
+        )
 
 
 def push(repo: Repo) -> bool:

@@ -108,6 +108,7 @@ class Workspace:
         """A milestone that must exist and be readable (M0xx problems refuse)."""
         path = self.path_for(milestone_id)
         if not path.exists() and not path.is_symlink():
+            self.require_checked_out()
             raise NotFound(
                 f"no milestone {milestone_id!r} in {self.settings.dir}/; "
                 "see `git milestone list --all`"
@@ -115,7 +116,16 @@ class Workspace:
         return _usable(self.check(path))
 
     def all(self) -> list[Checked]:
-        return [self.check(p) for p in store.milestone_files(self.directory)]
+        files = store.milestone_files(self.directory)
+        if not files:
+            self.require_checked_out()
+        return [self.check(p) for p in files]
+
+    def require_checked_out(self) -> None:
+        """Refuse, saying how to fix it, when a sparse checkout leaves the milestone
+        directory out (its files are then missing, not absent)."""
+        if git.sparse_excluded(self.repo, self.settings.dir):
+            raise git.outside_sparse_checkout(self.settings.dir)
 
     def milestones(self) -> list[Milestone]:
         return [c.milestone for c in self.all() if c.milestone is not None]
@@ -170,6 +180,8 @@ class Workspace:
         actor = self.actor()
         with store.repository_lock(self.repo.common_dir):
             original = _read_or_none(self.repo.root, path)
+            if original is None:
+                self.require_checked_out()
             current = None if original is None else _usable(self.check(path))
             outcome = operation(current, actor)
             if outcome is None:

@@ -40,7 +40,8 @@ def init(ws: Workspace, *, hooks: bool, commit: bool, agents: bool = False) -> R
         if originals[readme] is None:
             store.write_atomic(readme, README)
             changed.append(ws.rel(readme))
-        changed += merge_driver.configure(ws.repo, ws.settings.dir)
+        attributes_changed, registration = merge_driver.configure(ws.repo, ws.settings.dir)
+        changed += attributes_changed
         if instructions is not None:
             textfiles.write(instructions)
             originals.update(instructions.originals)
@@ -73,14 +74,18 @@ def init(ws: Workspace, *, hooks: bool, commit: bool, agents: bool = False) -> R
             text += f"\nagent instructions written in {files}"
     else:
         text = f"{ws.settings.dir}/ is already set up"
+    if registration != "already registered":
+        text += f"\nmerge driver {registration}: {merge_driver.COMMAND}"
     data = {
         "dir": ws.settings.dir,
         "created": changed,
         "commit": sha,
         "hooks": hooks,
         "agents": agents,
+        "merge_driver": registration,
     }
-    return Result(data, "\n".join([text, *hook_lines]))
+    missing = merge_driver.not_on_path()
+    return Result(data, "\n".join([text, *hook_lines]), warnings=(missing,) if missing else ())
 
 
 def _plan_agents(ws: Workspace) -> textfiles.Planned:

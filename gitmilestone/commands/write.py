@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from typing import Any
 
-from gitmilestone import workflow
+from gitmilestone import git, workflow
 from gitmilestone.errors import Invalid, NotFound, UsageError
 from gitmilestone.model import Milestone, Priority, StepStatus
 from gitmilestone.output import Result
@@ -100,7 +101,25 @@ def new(
             claim=claim,
         )
 
-    return _result(ws, ws.write(milestone_id, create, commit=commit))
+    result = _result(ws, ws.write(milestone_id, create, commit=commit))
+    note = _merge_driver_note(ws)
+    return replace(result, warnings=(note,)) if note else result
+
+
+def _merge_driver_note(ws: Workspace) -> str | None:
+    """Do for the merge driver what `init` does in a clone (its git config), or say that the
+    repository lacks it (its .gitattributes line is `init`'s to commit)."""
+    from gitmilestone.commands import merge_driver
+
+    if not merge_driver.has_attributes(ws.repo, ws.settings.dir):
+        return (
+            "milestone files have no merge driver here (.gitattributes lacks it), so git "
+            "would merge them line by line; run `git milestone init` once to set it up"
+        )
+    if git.merge_driver_command(ws.repo, merge_driver.DRIVER) is not None:
+        return None
+    merge_driver.register(ws.repo)
+    return f"registered the merge driver in this clone's git config ({merge_driver.COMMAND})"
 
 
 def claim(ws: Workspace, milestone_id: str, *, force: bool, commit: bool) -> Result:
