@@ -14,6 +14,7 @@ from gitmilestone import history, timestamps
 from gitmilestone.messages import Record
 from gitmilestone.model import Context, Milestone, Step
 from gitmilestone.rules import lease_active
+from gitmilestone.text import printable
 
 NOTE_LIMIT = 400
 
@@ -174,7 +175,9 @@ def text(b: Mapping[str, Any]) -> str:
         if body:
             lines.append(title)
             lines.extend(body)
-    return "\n".join(lines)
+    # Built from the file's text: escape what a terminal would obey (the briefing has no
+    # colour of its own); `--json` carries the exact text.
+    return printable("\n".join(lines), lines=True)
 
 
 def _commit_line(c: Mapping[str, Any]) -> str:

@@ -57,7 +57,8 @@ def run(
     except FileNotFoundError:
         raise GitFailed("git is not installed or not on PATH; install git first") from None
     if check and proc.returncode != 0:
-        raise GitFailed(f"git {args[0]} failed: {_output(proc).strip() or proc.returncode}")
+        name = next((a for a in args if not a.startswith("-") and "=" not in a), args[0])
+        raise GitFailed(f"git {name} failed: {_output(proc).strip() or proc.returncode}")
     return proc
 
 
@@ -239,8 +240,25 @@ def hooks_dir(repo: Repo) -> Path:
     return path if path.is_absolute() else repo.root / path
 
 
+# The tool writes its messages verbatim and reads their trailers back with git's default
+# comment character, whatever the reader configured: with `core.commentChar=M` every
+# `Milestone` trailer line would otherwise read as a comment, and vanish from `log`.
+def trailer_reading_env() -> dict[str, str]:
+    """The environment that sets `core.commentChar=#` for one git process (after any
+    configuration already passed the same way)."""
+    try:
+        count = int(os.environ.get("GIT_CONFIG_COUNT", "0"))
+    except ValueError:
+        count = 0
+    return {
+        "GIT_CONFIG_COUNT": str(count + 1),
+        f"GIT_CONFIG_KEY_{count}": "core.commentChar",
+        f"GIT_CONFIG_VALUE_{count}": "#",
+    }
+
+
 def log_records(repo: Repo, fmt: str, *args: str) -> bytes:
-    return repo.run("log", f"--format={fmt}", *args).stdout
+    return repo.run("log", f"--format={fmt}", *args, env=trailer_reading_env()).stdout
 
 
 def log_stream(repo: Repo, fmt: str, *args: str) -> Generator[bytes, None, None]:
@@ -254,6 +272,7 @@ def log_stream(repo: Repo, fmt: str, *args: str) -> Generator[bytes, None, None]
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             bufsize=0,
+            env={**os.environ, **trailer_reading_env()},
         )
     except FileNotFoundError:
         raise GitFailed("git is not installed or not on PATH; install git first") from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from gitmilestone.messages import Record, parse_trailer_lines, record
+from gitmilestone.text import printable
 
 SEP = "\x1f"
 LOG_FORMAT = "%H%x1f%aI%x1f%s%x1f%(trailers:only,unfold)"
@@ -89,7 +90,7 @@ def row(rec: Record) -> tuple[str, ...]:
 
 def table(recs: Iterable[Record]) -> str:
     """One aligned line per commit: when, actor, milestone, action, step, progress, subject."""
-    rows = [HEADER, *map(row, recs)]
+    rows = [HEADER, *(tuple(map(printable, row(r))) for r in recs)]
     if len(rows) == 1:
         return ""
     columns = list(zip(*rows, strict=True))[:6]

@@ -1,24 +1,43 @@
 """Commit messages: a subject for humans, the user's note, and a final trailer block.
 
-Only the final paragraph of a message is read as trailers (git's own rule), and every
-value written there is one line from the milestone itself, so nothing a user types into a
-title or a note can add or change a trailer.
+git reads trailers from the last paragraph of a message, after cutting what it takes for
+comments, a scissors line or a `---` divider; which lines those are depends on the
+reader's `core.commentChar`. So nothing the user typed may start a line of the message:
+every line of a note is indented (git never reads an indented line as a trailer, a
+divider or, whatever the comment character, a scissors line), git's scissors mark in a
+note is turned around (`8<`), control characters are escaped, and the trailer block,
+whose every value is one line from the milestone itself, is always the last paragraph.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from gitmilestone.model import Milestone
+from gitmilestone.text import printable
 
 NONE = "none"
+SUBJECT_MAX = 72
+BODY_WIDTH = 72
+NOTE_INDENT = "  "
+ELLIPSIS = "…"
+# git's scissors line is a comment character, a space, then this: `git commit -v` and
+# every trailer reader cut the message there.
+_CUT = "------------------------ >8 ------------------------"
+_CUT_DEFUSED = "------------------------ 8< ------------------------"
 
 
 @dataclass(frozen=True)
 class Change:
-    """What a command did, for the commit message."""
+    """What a command did, for the commit message.
+
+    `free` lists the parts of `summary` that are free text (a title, a description, a
+    name, a reason), in order: they are shortened, with an ellipsis, when the subject
+    would pass 72 characters; the facts around them never are.
+    """
 
     action: str
     summary: str
@@ -26,11 +45,89 @@ class Change:
     steps: tuple[int, ...] = ()
     forced: bool = False
     previous_owner: str | None = None
+    free: tuple[str, ...] = field(default=(), compare=False)
 
 
-def subject(milestone_id: str, summary: str) -> str:
-    one_line = " ".join(part.strip() for part in summary.splitlines() if part.strip())
-    return f"milestone({milestone_id}): {one_line}"
+def one_line(text: str) -> str:
+    """Whitespace (line breaks included) collapsed to single spaces, controls escaped."""
+    return printable(" ".join(text.split()))
+
+
+def subject(milestone_id: str, summary: str, free: tuple[str, ...] = ()) -> str:
+    """`milestone(ID): SUMMARY`, at most 72 characters: free text is shortened first, then
+    the id; only a summary whose facts alone pass the limit is cut at its end."""
+    parts: list[tuple[str, int]] = [("milestone(", 0), (milestone_id, 2), ("): ", 0)]
+    rest = one_line(summary)
+    for text in (one_line(f) for f in free):
+        at = rest.find(text) if text else -1
+        if at < 0:
+            continue
+        parts += [(rest[:at], 0), (text, 1)]
+        rest = rest[at + len(text) :]
+    parts.append((rest, 0))
+    return fit(parts, SUBJECT_MAX)
+
+
+def fit(parts: list[tuple[str, int]], width: int) -> str:
+    """Join `(text, rank)` parts into at most `width` characters: parts of rank 1, then
+    rank 2, are shortened (each keeps an ellipsis); rank 0 is kept whole when it can be."""
+    texts = [t for t, _ in parts]
+    for rank in (1, 2):
+        excess = sum(map(len, texts)) - width
+        if excess <= 0:
+            break
+        movable = [i for i, (_, r) in enumerate(parts) if r == rank and texts[i]]
+        sizes = _shrink([len(texts[i]) for i in movable], excess)
+        for i, size in zip(movable, sizes, strict=True):
+            if size < len(texts[i]):
+                texts[i] = texts[i][: max(size - 1, 0)] + ELLIPSIS
+    line = "".join(texts)
+    return line if len(line) <= width else line[: width - 1] + ELLIPSIS
+
+
+def _shrink(sizes: list[int], excess: int) -> list[int]:
+    """New sizes (each at least 1) whose total is `excess` smaller, taken from the longest
+    first, so that short parts stay whole as long as possible."""
+    out = list(sizes)
+    while excess > 0:
+        top = max(out, default=0)
+        if top <= 1:
+            break
+        widest = [i for i, s in enumerate(out) if s == top]
+        below = max([s for s in out if s < top], default=1)
+        step = min(top - below, -(-excess // len(widest)))
+        for i in widest:
+            cut = min(step, excess, out[i] - 1)
+            out[i] -= cut
+            excess -= cut
+    return out
+
+
+def body(note: str) -> str:
+    """The note as the message body: each line indented, wrapped at 72 columns (a long word
+    such as a URL stays whole), controls escaped, git's scissors mark turned around."""
+    lines = note.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    out: list[str] = []
+    for line in lines:
+        line = printable(line.rstrip(), lines=True).replace(_CUT, _CUT_DEFUSED)
+        if not line.strip():
+            out.append("")
+            continue
+        out += textwrap.wrap(
+            line,
+            width=BODY_WIDTH,
+            initial_indent=NOTE_INDENT,
+            subsequent_indent=NOTE_INDENT,
+            break_long_words=False,
+            break_on_hyphens=False,
+            expand_tabs=False,
+            replace_whitespace=False,
+        )
+    while out and not out[0]:
+        out.pop(0)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
 
 
 def trailers(m: Milestone, change: Change, actor: str) -> list[tuple[str, str]]:
@@ -55,12 +152,17 @@ def trailers(m: Milestone, change: Change, actor: str) -> list[tuple[str, str]]:
 
 
 def format_message(m: Milestone, change: Change, actor: str) -> str:
-    """The whole commit message; ends with the trailer paragraph and a newline."""
-    parts = [subject(m.milestone_id, change.summary)]
-    note = "\n".join(_body_line(line) for line in (change.note or "").strip().splitlines())
+    """The whole commit message; ends with the trailer paragraph and a newline.
+
+    The only writer of commit messages: every value in the trailer block is one line (the
+    one-line fields refuse line breaks and control characters), the note is made inert by
+    `body`, and the subject is one line of at most 72 characters.
+    """
+    parts = [subject(m.milestone_id, change.summary, change.free)]
+    note = body(change.note or "")
     if note:
         parts.append(note)
-    parts.append("\n".join(f"{k}: {v}" for k, v in trailers(m, change, actor)))
+    parts.append("\n".join(f"{k}: {printable(v)}" for k, v in trailers(m, change, actor)))
     return "\n\n".join(parts) + "\n"
 
 
@@ -73,19 +175,11 @@ def repository_message(summary: str, action: str, actor: str) -> str:
     return f"{subj}\n\nMilestone-Action: {action}\nMilestone-Actor: {actor}\n"
 
 
-def _body_line(line: str) -> str:
-    # git reads a `---` line as the end of the message (interpret-trailers, am): indent it,
-    # so that the trailer block stays the last paragraph for every git tool.
-    line = line.rstrip()
-    if line.startswith("---") and (len(line) == 3 or line[3].isspace()):
-        return " " + line
-    return line
-
-
 def parse_trailer_lines(text: str) -> list[tuple[str, str]]:
     """Split the `Key: value` lines git printed for `%(trailers:only,unfold)`."""
     out = []
-    for line in text.splitlines():
+    # git ends lines only at "\n"; `str.splitlines` would also split at U+2028, \x1e, \x85...
+    for line in text.split("\n"):
         key, sep, value = line.partition(":")
         if sep:
             out.append((key.strip(), value.strip()))

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from gitmilestone import timestamps
 from gitmilestone.model import Milestone
 from gitmilestone.rules import lease_active
+from gitmilestone.text import printable
 
 _STATUS_COLOR = {
     "pending": "white",
@@ -67,14 +68,15 @@ def owner_label(m: Milestone, now: datetime, lease: timedelta) -> tuple[str, boo
     if m.owner is None:
         return "-", False
     expired = not lease_active(m, now, lease)
-    return (f"{m.owner} (lease expired)" if expired else m.owner), expired
+    owner = printable(m.owner)
+    return (f"{owner} (lease expired)" if expired else owner), expired
 
 
 def current_step_label(m: Milestone, width: int = 32) -> str:
     step = m.current_step
     if step is None:
         return f"{m.done_count}/{len(m.steps)} done" if m.steps else "-"
-    return clip(f"{step.step}/{len(m.steps)} {step.description}", width)
+    return clip(f"{step.step}/{len(m.steps)} {printable(step.description)}", width)
 
 
 def list_table(
@@ -114,25 +116,25 @@ def list_table(
 def show_text(m: Milestone, now: datetime, lease: timedelta, color: bool) -> str:
     owner, _ = owner_label(m, now, lease)
     lines = [
-        style(f"{m.milestone_id}: {m.title}", color, bold=True),
+        style(f"{m.milestone_id}: {printable(m.title)}", color, bold=True),
         f"  priority {m.priority}   status {m.status}   revision {m.revision}",
         f"  progress {bar(m.progress, color)} {m.progress}% ({m.done_count}/{len(m.steps)} steps)",
         f"  owner    {owner}",
         f"  created  {timestamps.format(m.created_at)}   updated {timestamps.format(m.updated_at)}"
-        + (f" by {m.updated_by}" if m.updated_by else ""),
+        + (f" by {printable(m.updated_by)}" if m.updated_by else ""),
     ]
     if m.depends_on:
         lines.append(f"  depends on {', '.join(m.depends_on)}")
     ctx = m.context
     if ctx is not None:
         if ctx.why:
-            lines.append(f"  why      {ctx.why}")
+            lines.append(f"  why      {printable(ctx.why, lines=True)}")
         if ctx.success_criteria:
-            lines.append(f"  success  {ctx.success_criteria}")
+            lines.append(f"  success  {printable(ctx.success_criteria, lines=True)}")
         if ctx.dependencies:
-            lines.append(f"  needs    {'; '.join(ctx.dependencies)}")
+            lines.append(f"  needs    {printable('; '.join(ctx.dependencies))}")
         if ctx.related_files:
-            lines.append(f"  files    {', '.join(ctx.related_files)}")
+            lines.append(f"  files    {printable(', '.join(ctx.related_files))}")
     lines.append("steps:")
     for s in m.steps:
         who = s.completed_by or s.started_by
@@ -140,19 +142,22 @@ def show_text(m: Milestone, now: datetime, lease: timedelta, color: bool) -> str
             s.status, " "
         )
         lines.append(
-            f"  [{mark}] {s.step}. {s.description} ({s.status}" + (f", {who}" if who else "") + ")"
+            f"  [{mark}] {s.step}. {printable(s.description)} ({s.status}"
+            + (f", {printable(who)}" if who else "")
+            + ")"
         )
-        for note_line in s.notes.splitlines():
-            lines.append(f"        {note_line}")
+        for note_line in printable(s.notes, lines=True).split("\n"):
+            if note_line.strip():
+                lines.append(f"        {note_line}")
     for title, items in (
         ("next session should:", m.next_session_should),
         ("blockers:", m.blockers),
     ):
         if items:
             lines.append(title)
-            lines.extend(f"  - {item}" for item in items)
+            lines.extend(f"  - {printable(item)}" for item in items)
     if m.handoff_notes:
-        lines.append(f"handoff notes: {m.handoff_notes}")
+        lines.append(f"handoff notes: {printable(m.handoff_notes, lines=True)}")
     if m.completion_notes:
-        lines.append(f"completion notes: {m.completion_notes}")
+        lines.append(f"completion notes: {printable(m.completion_notes, lines=True)}")
     return "\n".join(lines)

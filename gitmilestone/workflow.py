@@ -25,6 +25,7 @@ from gitmilestone.model import (
     derive_progress,
 )
 from gitmilestone.rules import lease_active
+from gitmilestone.text import check_line
 
 TICK = timedelta(milliseconds=1)
 
@@ -125,6 +126,10 @@ def create(
     depends_on: tuple[str, ...] = (),
     claim: bool = False,
 ) -> Outcome:
+    check_line(title, "TITLE", "a title")
+    for option, values in (("--step", steps), ("--file", files), ("--needs", needs)):
+        for value in values:
+            check_line(value, option)
     when = stamp(actor)
     context = None
     if why or success or files or needs:
@@ -151,7 +156,7 @@ def create(
         steps=tuple(Step(i, text) for i, text in enumerate(steps, 1)),
     )
     summary = f'create "{title}" ({len(steps)} step{"" if len(steps) == 1 else "s"})'
-    return m, Change("create", summary)
+    return m, Change("create", summary, free=(title,))
 
 
 def claim(m: Milestone, actor: Actor, *, force: bool = False) -> Outcome | None:
@@ -166,7 +171,8 @@ def claim(m: Milestone, actor: Actor, *, force: bool = False) -> Outcome | None:
         summary = f"claim by {actor.name} (lease of {previous} expired)"
     else:
         summary = f"claim by {actor.name}"
-    return new, Change("claim", summary, forced=forced, previous_owner=previous)
+    names = (actor.name,) if previous is None else (actor.name, previous)
+    return new, Change("claim", summary, forced=forced, previous_owner=previous, free=names)
 
 
 def release(m: Milestone, actor: Actor) -> Outcome | None:
@@ -174,7 +180,9 @@ def release(m: Milestone, actor: Actor) -> Outcome | None:
         return None
     _not_held_by_other(m, actor)
     new = _write(m, actor, owner=None)
-    return new, Change("release", f"release by {actor.name}", previous_owner=m.owner)
+    return new, Change(
+        "release", f"release by {actor.name}", previous_owner=m.owner, free=(actor.name,)
+    )
 
 
 def _set_step(s: Step, to: StepStatus, actor: Actor, when: datetime) -> Step:
@@ -233,6 +241,7 @@ def _steps_outcome(
     summary: str,
     note: str | None,
     action: str = "advance",
+    free: tuple[str, ...] = (),
 ) -> Outcome:
     previous, _ = _take(m, actor)
     status = _status_for(m, steps)
@@ -245,6 +254,7 @@ def _steps_outcome(
         note=note,
         steps=changed,
         previous_owner=previous,
+        free=free,
     )
 
 
@@ -271,18 +281,21 @@ def advance(
     current = next((s for s in steps if s.status == "in_progress"), None)
     changed: list[int] = []
     summary = ""
+    free: tuple[str, ...] = ()
     if current is not None:
         steps[current.step - 1] = _with_note(
             _set_step(current, "completed", actor, _when(m, actor)), note
         )
         changed.append(current.step)
         summary = f"complete {_label(m, current.step)}"
+        free = (current.description,)
     nxt = next((s for s in steps if s.status == "pending"), None)
     if nxt is not None:
         started = _set_step(nxt, "in_progress", actor, _when(m, actor))
         steps[nxt.step - 1] = started if current is not None else _with_note(started, note)
         changed.append(nxt.step)
-        summary = summary or f"start {_label(m, nxt.step)}"
+        if not summary:
+            summary, free = f"start {_label(m, nxt.step)}", (nxt.description,)
     if not changed:
         if m.steps and all(s.done for s in m.steps):
             return _steps_outcome(m, actor, m.steps, (), "finish", note)
@@ -295,7 +308,7 @@ def advance(
         previous, _ = _take(m, actor)
         new = _write(m, actor, status="in_progress", owner=actor.name)
         return new, Change("advance", "start work (no steps)", note=note, previous_owner=previous)
-    return _steps_outcome(m, actor, tuple(steps), tuple(sorted(changed)), summary, note)
+    return _steps_outcome(m, actor, tuple(steps), tuple(sorted(changed)), summary, note, free=free)
 
 
 def _step(m: Milestone, number: int) -> Step:
@@ -317,7 +330,15 @@ def _advance_one(
     verb = "complete" if to == "completed" else f"set {to}:"
     if to == "in_progress":
         verb = "start"
-    return _steps_outcome(m, actor, tuple(steps), (number,), f"{verb} {_label(m, number)}", note)
+    return _steps_outcome(
+        m,
+        actor,
+        tuple(steps),
+        (number,),
+        f"{verb} {_label(m, number)}",
+        note,
+        free=(target.description,),
+    )
 
 
 def block(m: Milestone, actor: Actor, *, reason: str, step: int | None = None) -> Outcome:
@@ -325,6 +346,7 @@ def block(m: Milestone, actor: Actor, *, reason: str, step: int | None = None) -
     _not_held_by_other(m, actor)
     if not reason.strip():
         raise UsageError("--reason must say what blocks the work")
+    check_line(reason, "--reason", "a blocker")
     blockers = m.blockers if reason in m.blockers else (*m.blockers, reason)
     steps = m.steps
     changed: tuple[int, ...] = ()
@@ -343,6 +365,7 @@ def block(m: Milestone, actor: Actor, *, reason: str, step: int | None = None) -
         note=reason,
         steps=changed,
         previous_owner=previous,
+        free=(_one_line(reason),),
     )
 
 
@@ -391,6 +414,8 @@ def handoff(
         raise UsageError(
             "say what the next session should know: --next TEXT, --notes TEXT or --release"
         )
+    for item in next_steps:
+        check_line(item, "--next", "an instruction")
     _not_held_by_other(m, actor)
     changes: dict[str, Any] = {}
     if next_steps:
@@ -402,7 +427,11 @@ def handoff(
     new = _write(m, actor, **changes)
     summary = f"handoff by {actor.name}" + (", released" if release else "")
     return new, Change(
-        "handoff", summary, note=notes, previous_owner=m.owner if release and m.owner else None
+        "handoff",
+        summary,
+        note=notes,
+        previous_owner=m.owner if release and m.owner else None,
+        free=(actor.name,),
     )
 
 
@@ -430,7 +459,7 @@ def complete(
     if notes is not None:
         changes["completion_notes"] = notes
     new = _write(m, actor, **changes)
-    skipped = f", skipped steps {unfinished}" if unfinished else ""
+    skipped = f", skipped {_numbers(unfinished)}" if unfinished else ""
     return new, Change(
         "complete",
         f"complete{skipped}",
@@ -452,7 +481,9 @@ def abandon(m: Milestone, actor: Actor, *, reason: str) -> Outcome | None:
         raise UsageError("--reason must say why the work is abandoned")
     _not_held_by_other(m, actor)
     new = _write(m, actor, status="abandoned", owner=None, completion_notes=reason)
-    return new, Change("abandon", f"abandon: {_one_line(reason)}", note=reason)
+    return new, Change(
+        "abandon", f"abandon: {_one_line(reason)}", note=reason, free=(_one_line(reason),)
+    )
 
 
 def reopen(m: Milestone, actor: Actor, *, step: int | None = None) -> Outcome:
@@ -470,7 +501,14 @@ def reopen(m: Milestone, actor: Actor, *, step: int | None = None) -> Outcome:
             for s in m.steps
         )
         return _steps_outcome(
-            m, actor, steps, (step,), f"reopen {_label(m, step)}", None, action="reopen"
+            m,
+            actor,
+            steps,
+            (step,),
+            f"reopen {_label(m, step)}",
+            None,
+            action="reopen",
+            free=(target.description,),
         )
     if m.status == "completed":
         previous, _ = _take(m, actor)
@@ -494,6 +532,7 @@ def add_step(m: Milestone, actor: Actor, text: str, *, after: int | None = None)
     _require_open(m, "add a step to")
     if not text.strip():
         raise UsageError("a step needs a description")
+    check_line(text, "TEXT", "a step description")
     position = len(m.steps) if after is None else after
     if not 0 <= position <= len(m.steps):
         raise NotFound(f"--after {after}: {m.milestone_id} has steps 1..{len(m.steps)}")
@@ -509,7 +548,23 @@ def add_step(m: Milestone, actor: Actor, text: str, *, after: int | None = None)
         f"add {_label(m_new, position + 1)}",
         None,
         action="step-add",
+        free=(text,),
     )
+
+
+def _numbers(steps: list[int]) -> str:
+    """`steps 2-4, 7` (ranges, so that a long list still reads as a fact); `3 steps` when
+    even that would not fit in a subject."""
+    spans: list[list[int]] = []
+    for n in steps:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    text = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+    if len(text) > 30:
+        return f"{len(steps)} steps"
+    return f"step{'s' if len(steps) > 1 else ''} {text}"
 
 
 def _one_line(text: str, limit: int = 72) -> str:

@@ -17,12 +17,14 @@ from gitmilestone.errors import CommitRefused, Invalid, NotFound, Stale, UsageEr
 from gitmilestone.messages import Change, format_message
 from gitmilestone.model import Milestone
 from gitmilestone.rules import Checked
+from gitmilestone.text import check_line
 from gitmilestone.workflow import Actor
 
 ACTOR_ENV = "GIT_MILESTONE_ACTOR"
 NOW_ENV = "GIT_MILESTONE_NOW"
 FORCED_ENV = "GIT_MILESTONE_FORCED"
 PUSH_ATTEMPTS = 10
+MAX_NAME = 200
 
 
 def current_time() -> datetime:
@@ -86,13 +88,17 @@ class Workspace:
 
     @cached_property
     def actor_name(self) -> str:
-        for candidate in (self.as_actor, os.environ.get(ACTOR_ENV)):
-            if candidate is not None and candidate.strip():
-                return _one_line_name(candidate)
+        """Who acts: `--as`, else GIT_MILESTONE_ACTOR, else git config milestone.actor, else
+        user.name. A blank `--as` is refused, not passed over: the user meant someone."""
+        if self.as_actor is not None:
+            return actor_name(self.as_actor, "--as")
+        from_env = os.environ.get(ACTOR_ENV)
+        if from_env:
+            return actor_name(from_env, ACTOR_ENV)
         values = git.config(self.repo, "milestone.actor", "user.name")
         for key in ("milestone.actor", "user.name"):
             if values.get(key, "").strip():
-                return _one_line_name(values[key])
+                return actor_name(values[key], f"git config {key}")
         raise UsageError(
             "who is acting? pass --as NAME, set GIT_MILESTONE_ACTOR, or run "
             "`git config milestone.actor NAME`"
@@ -239,10 +245,15 @@ def _usable(checked: Checked) -> Milestone:
     return checked.milestone
 
 
-def _one_line_name(name: str) -> str:
+def actor_name(name: str, where: str) -> str:
+    """A name as given by `where` (an option, a variable, a setting): one line, not blank,
+    at most 200 characters, surrounding spaces dropped."""
+    check_line(name, where, "a name")
     clean = name.strip()
-    if "\n" in clean or "\r" in clean or len(clean) > 200:
-        raise UsageError("an actor name is one line of at most 200 characters")
+    if not clean:
+        raise UsageError(f"{where}: a name cannot be blank; give who is acting")
+    if len(clean) > MAX_NAME:
+        raise UsageError(f"{where}: a name is at most {MAX_NAME} characters")
     return clean
 
 

@@ -198,9 +198,16 @@ def test_an_advance_commit_has_the_message_shape_of_spec_section_8(seeded: Repo)
     )
     assert ran.exit_code == 0, ran.stderr
     message = seeded.git("log", "-1", "--format=%B").rstrip("\n") + "\n"
-    expected = SPEC_EXAMPLE.replace(
-        "Milestone-Progress: 50\n", "Milestone-Progress: 50\nMilestone-Steps: 6\n"
-    ).replace("Milestone-Revision: 8", "Milestone-Revision: 1")
+    # The subject keeps to 72 characters (the description gives way, never the facts) and
+    # the note is indented, so that no line of it can pass for a trailer.
+    expected = (
+        SPEC_EXAMPLE.replace(
+            "Milestone-Progress: 50\n", "Milestone-Progress: 50\nMilestone-Steps: 6\n"
+        )
+        .replace("Milestone-Revision: 8", "Milestone-Revision: 1")
+        .replace('"Deploy dashboard to server"', '"Deploy dashboard…"')
+        .replace("\nDeployment successful\n", "\n  Deployment successful\n")
+    )
     assert message == expected
 
     keys = [

@@ -291,12 +291,14 @@ FORGED_NOTE = (
     [
         pytest.param(("advance", "work", "--note", FORGED_NOTE), id="advance-note"),
         pytest.param(("handoff", "work", "--notes", FORGED_NOTE), id="handoff-notes"),
-        pytest.param(("block", "work", "--reason", FORGED_NOTE), id="block-reason"),
-        pytest.param(("step", "add", "work", "x\nMilestone-Owner: mallory"), id="step-text"),
+        pytest.param(("reopen", "work", "1", "--as", "alice"), id="reopen-no-note"),
     ],
 )
 def test_notes_cannot_forge_trailers(repo: Repo, command: tuple[str, ...]) -> None:
     make(repo, "--claim")
+    if command[0] == "reopen":
+        ok(repo.gm("advance", "work", "--note", FORGED_NOTE))
+        ok(repo.gm("advance", "work", "--note", FORGED_NOTE))
     ok(repo.gm(*command))
 
     def trailer(key: str) -> str:

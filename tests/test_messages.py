@@ -53,7 +53,7 @@ def test_message_is_subject_note_and_a_final_trailer_block() -> None:
     assert message.endswith("\n") and not message.endswith("\n\n")
     subject_line, body, block = paragraphs(message)
     assert subject_line == 'milestone(work): complete step 1/3 "one" (33%)'
-    assert body == "it went well"
+    assert body == "  it went well"
     assert block.splitlines() == [
         "Milestone: work",
         "Milestone-Action: advance",
@@ -78,12 +78,15 @@ def test_without_a_note_there_is_no_body() -> None:
 @pytest.mark.parametrize(
     ("note", "body"),
     [
-        pytest.param("  padded  \n\n", "padded", id="trimmed"),
-        pytest.param("a  \nb\t", "a\nb", id="trailing-space"),
-        pytest.param("first\n---\nlast", "first\n ---\nlast", id="divider"),
-        pytest.param("--- a/file", " --- a/file", id="diff-header"),
-        pytest.param("----", "----", id="four-dashes"),
-        pytest.param("x\r\ny", "x\ny", id="crlf"),
+        pytest.param("\n  padded  \n\n", "    padded", id="trimmed"),
+        pytest.param("a  \nb\t", "  a\n  b", id="trailing-space"),
+        pytest.param("first\n---\nlast", "  first\n  ---\n  last", id="divider"),
+        pytest.param("--- a/file", "  --- a/file", id="diff-header"),
+        pytest.param("----", "  ----", id="four-dashes"),
+        pytest.param("x\r\ny", "  x\n  y", id="crlf"),
+        pytest.param("x\ry", "  x\n  y", id="cr"),
+        pytest.param("a\x1b[2Jb", "  a\\x1b[2Jb", id="escape-sequence"),
+        pytest.param("a\u2028b", "  a\\u2028b", id="line-separator"),
     ],
 )
 def test_note_lines_are_cleaned(note: str, body: str) -> None:

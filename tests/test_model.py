@@ -66,12 +66,14 @@ def seed_doc() -> dict[str, Any]:
 
 # Documents the schema accepts, shaped like real milestones (used by test_fastschema too).
 ids = st.from_regex(r"[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,3}", fullmatch=True)
-line = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"), max_size=30
+# One-line fields hold no control character (Cc) and no line or paragraph separator.
+one_line_chars = st.characters(
+    blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2028\u2029"
 )
+line = st.text(one_line_chars, max_size=30)
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
 names = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"),
+    one_line_chars,
     min_size=1,
     max_size=20,
 )
@@ -156,8 +158,8 @@ def milestone_documents(draw: st.DrawFn) -> dict[str, Any]:
         doc["context"] = context
     _optional(draw, doc, "depends_on", st.lists(ids, max_size=3))
     doc["steps"] = [draw(steps(n)) for n in range(1, count + 1)]
-    doc["next_session_should"] = draw(st.lists(text, max_size=3))
-    doc["blockers"] = draw(st.lists(text, max_size=2))
+    doc["next_session_should"] = draw(st.lists(line, max_size=3))
+    doc["blockers"] = draw(st.lists(line, max_size=2))
     doc["handoff_notes"] = draw(text)
     _optional(draw, doc, "completion_notes", text)
     doc.update(draw(x_keys))

@@ -6,6 +6,7 @@ from gitmilestone import render
 from gitmilestone.model import CLOSED, PRIORITIES, Milestone
 from gitmilestone.output import Result, use_color
 from gitmilestone.rules import lease_active
+from gitmilestone.text import printable
 from gitmilestone.workspace import Workspace, current_time
 
 
@@ -50,7 +51,9 @@ def list_milestones(
     rows.sort(key=lambda m: (PRIORITIES.index(m.priority), m.milestone_id))
     now = current_time()
     text = render.list_table(rows, now, ws.settings.lease, use_color())
-    warnings = tuple(f"unreadable: {f} (run `git milestone validate {f}`)" for f in broken)
+    warnings = tuple(
+        f"unreadable: {printable(f)} (run `git milestone validate {printable(f)}`)" for f in broken
+    )
     data = {"milestones": [summary(m, ws) for m in rows], "unreadable": broken}
     return Result(data, text, warnings=warnings)
 

@@ -13,6 +13,7 @@ from gitmilestone.errors import GitFailed, NotFound, UsageError
 from gitmilestone.messages import Record
 from gitmilestone.model import CLOSED, PRIORITIES, Milestone
 from gitmilestone.output import Result
+from gitmilestone.text import printable
 
 if TYPE_CHECKING:
     from gitmilestone.workspace import Workspace
@@ -170,5 +171,5 @@ def next_ready(ws: Workspace, *, claim: bool) -> Result:
     mid = first.milestone_id
     data = {"ready": [read.summary(m, ws) for m in rows[1:]], "claimed": claimed.json_data()}
     briefing = f"for the briefing: `git milestone resume {mid}`"
-    text = f"{claimed.text_out()}\n{mid}: {first.title}\n{briefing}"
+    text = f"{claimed.text_out()}\n{mid}: {printable(first.title)}\n{briefing}"
     return Result(data, text)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from gitmilestone.output import Result
 from gitmilestone.rules import Checked, Finding
+from gitmilestone.text import printable
 from gitmilestone.workspace import Workspace
 
 
@@ -35,5 +36,5 @@ def report(checked: list[Checked], extra: list[Finding] | None = None) -> Result
         return Result(data, f"{len(checked)} milestone file(s) checked, no problems")
     bad_files = len({f.file for f in findings})
     summary = f"{len(findings)} problem(s) in {bad_files} of {len(checked)} file(s)"
-    text = "\n".join(str(f) for f in findings)
+    text = "\n".join(printable(str(f)) for f in findings)
     return Result(data, text, 1, ("findings", summary))

@@ -12,6 +12,7 @@ from gitmilestone.errors import Invalid, NotFound, UsageError
 from gitmilestone.model import Milestone, Priority, StepStatus
 from gitmilestone.output import Result
 from gitmilestone.store import MAX_ID, check_id
+from gitmilestone.text import check_line, printable
 from gitmilestone.workflow import Actor, Outcome
 from gitmilestone.workspace import FORCED_ENV, Workspace, WriteResult
 
@@ -26,12 +27,13 @@ def slugify(title: str) -> str:
 
 
 def _result(ws: Workspace, written: WriteResult) -> Result:
+    mid = written.milestone.milestone_id
     if written.change is None:
-        text = f"{written.milestone.milestone_id}: nothing to change"
+        text = f"{mid}: nothing to change"
     elif written.commit is None:
-        text = f"{written.milestone.milestone_id}: {written.change.summary} (staged, not committed)"
+        text = f"{mid}: {printable(written.change.summary)} (staged, not committed)"
     else:
-        text = f"{written.milestone.milestone_id}: {written.change.summary} [{written.commit[:9]}]"
+        text = f"{mid}: {printable(written.change.summary)} [{written.commit[:9]}]"
     return Result(written.to_dict(), text)
 
 
@@ -68,9 +70,9 @@ def new(
     claim: bool,
     commit: bool,
 ) -> Result:
-    title = title.strip()
-    if not title or "\n" in title or "\r" in title or len(title) > 200:
-        raise UsageError("a title is one non-empty line of at most 200 characters")
+    title = check_line(title, "TITLE", "a title").strip()
+    if not title or len(title) > 200:
+        raise UsageError("TITLE: a title is one non-empty line of at most 200 characters")
     if milestone_id is None:
         milestone_id = slugify(title)
         if not milestone_id:
@@ -79,7 +81,7 @@ def new(
     for dep in depends_on:
         check_id(dep)
     if any(not s.strip() for s in steps):
-        raise UsageError("a step needs a description")
+        raise UsageError("--step: a step needs a description")
 
     def create(current: Milestone | None, actor: Actor) -> Outcome:
         if current is not None or ws.path_for(milestone_id).exists():
