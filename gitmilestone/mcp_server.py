@@ -30,6 +30,7 @@ from gitmilestone.workspace import Workspace
 MilestoneId = Annotated[
     str,
     Field(
+        validation_alias=AliasChoices("milestone_id", "id"),
         description="The milestone's id: lowercase letters, digits and single dashes, like "
         "deploy-dashboard (the `list` and `next` tools show them).",
     ),
@@ -114,7 +115,11 @@ def build(root: Path, as_actor: str | None, directory: str) -> MCPServer[None]:
     @app.tool(name="list", annotations=READS)
     def list_(
         show_all: Annotated[
-            bool, Field(description="Include completed and abandoned milestones.")
+            bool,
+            Field(
+                validation_alias=AliasChoices("show_all", "all"),
+                description="Include completed and abandoned milestones (the command's --all).",
+            ),
         ] = False,
         status: Annotated[Status | None, Field(description="Only this status.")] = None,
         owner: Annotated[str | None, Field(description="Only milestones this name holds.")] = None,
@@ -276,8 +281,9 @@ def build(root: Path, as_actor: str | None, directory: str) -> MCPServer[None]:
         next_steps: Annotated[
             tuple[str, ...],
             Field(
+                validation_alias=AliasChoices("next_steps", "next"),
                 description="What the next session should do, one instruction each; replaces "
-                "next_session_should (the command's --next)."
+                "next_session_should (the command's --next; also accepted as `next`).",
             ),
         ] = (),
         notes: Annotated[

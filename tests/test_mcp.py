@@ -124,6 +124,7 @@ def test_mcp_makes_the_same_commits_as_the_cli(
             for name, prop in schema.get("properties", {}).items():
                 assert prop.get("description"), f"{tool.name}.{name} has no description"
         assert tools["advance"].input_schema["required"] == ["milestone_id"]
+        assert "next_steps" in tools["handoff"].input_schema["properties"]
         assert {"milestone_id", "step", "to", "note", "as_actor"} <= set(
             tools["advance"].input_schema["properties"]
         )
@@ -147,7 +148,7 @@ def test_mcp_makes_the_same_commits_as_the_cli(
                     "handoff",
                     {
                         "milestone_id": "deploy",
-                        "next_steps": ["push it"],
+                        "next": ["push it"],
                         "notes": "slow registry",
                         "release": True,
                         "as_actor": "s1",
@@ -183,7 +184,7 @@ def test_mcp_makes_the_same_commits_as_the_cli(
 
         # Nothing is cached between calls: a change made outside shows at once.
         assert served.gm("release", "deploy", "--as", "s2").exit_code == 0
-        fresh = ok(await call("show", {"milestone_id": "deploy"}))
+        fresh = ok(await call("show", {"id": "deploy"}))
         assert fresh["owner"] is None
         records = ok(await call("log", {"milestone_id": "deploy", "limit": 1}))["records"]
         assert records[0]["action"] == "release" and records[0]["actor"] == "s2"
