@@ -1,9 +1,13 @@
 """The three-way merge of one milestone file, field by field. Pure: documents in, out.
 
-Steps merge by number, a step's status by how far it got (unless a side reopened it),
-times by maximum, `revision` as max + 1, progress is recomputed, the handoff fields come
-from the side written last, blockers merge as a set. Two different new owners, or two
-different edits of one plain field, are a conflict: never a silent pick.
+Steps merge by number while both sides keep the list's shape; when a side added, removed
+or moved steps, they are matched by description, so a change of one step follows it to
+its new place (a step removed on one side and changed on the other, steps moved
+differently on the two sides, or steps that cannot be told apart are a conflict). A
+step's status merges by how far it got (unless a side reopened it), times by maximum,
+`revision` as max + 1, progress is recomputed, the handoff fields come from the side
+written last, blockers merge as a set. Two different new owners, or two different edits
+of one plain field, are a conflict: never a silent pick.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitmilestone import timestamps
+from gitmilestone import matching, timestamps
 from gitmilestone.model import derive_progress
 
 Doc = Mapping[str, Any]
@@ -118,9 +122,18 @@ def _keys(*docs: Doc) -> list[str]:
 
 
 def _steps(
-    base: list[Doc], ours: list[Doc], theirs: list[Doc], later: Doc, conflicts: list[str]
+    base: list[Doc], ours: list[Doc], theirs: list[Doc], later: int, conflicts: list[str]
 ) -> list[dict[str, Any]]:
-    later_steps = {s.get("step"): s for s in later.get("steps", [])}
+    """Merge the step lists; `later` is the side written last (0 ours, 1 theirs)."""
+    if matching.in_place(base, ours) and matching.in_place(base, theirs):
+        return _steps_by_number(base, ours, theirs, later, conflicts)
+    return _steps_by_identity(base, ours, theirs, later, conflicts)
+
+
+def _steps_by_number(
+    base: list[Doc], ours: list[Doc], theirs: list[Doc], later: int, conflicts: list[str]
+) -> list[dict[str, Any]]:
+    later_steps = {s.get("step"): s for s in (ours, theirs)[later]}
     by_number = [{s.get("step"): s for s in side} for side in (base, ours, theirs)]
     numbers = sorted({n for side in by_number for n in side if isinstance(n, int)})
     out = []
@@ -144,6 +157,72 @@ def _steps(
     return out
 
 
+def _steps_by_identity(
+    base: list[Doc], ours: list[Doc], theirs: list[Doc], later: int, conflicts: list[str]
+) -> list[dict[str, Any]]:
+    """A side added, removed or moved steps: match each side's steps to the base's by
+    description (`matching.align`), so that a step's changes follow it to its new place."""
+    sides = (ours, theirs)
+    found = [matching.align(base, side) for side in sides]
+    aligned = [a for a in found if a is not None]
+    if len(aligned) != len(sides):
+        conflicts.append(
+            "$.steps (steps were added, removed or moved, and steps that repeat cannot be "
+            "told apart)"
+        )
+        return [dict(s) for s in ours]
+    places = [{b: i for i, b in enumerate(a) if b is not None} for a in aligned]
+    merged: dict[int, dict[str, Any]] = {}
+    for j, b in enumerate(base):
+        o, t = (
+            (ours[places[0][j]] if j in places[0] else None),
+            (theirs[places[1][j]] if j in places[1] else None),
+        )
+        where = f'$.steps[{j}] (step {j + 1} "{b.get("description")}"'
+        if o is None or t is None:
+            present = o if o is not None else t
+            if present is not None and matching.content(present) != matching.content(b):
+                conflicts.append(f"{where} removed on one side, changed on the other)")
+            continue
+        o, t, b = _unnumbered(o), _unnumbered(t), _unnumbered(b)
+        merged[j] = _merge_step(b, o, t, f"$.steps[{j}]", (o, t)[later], conflicts)
+    orders = [[b for b in a if b is not None and b in merged] for a in aligned]
+    order = orders[0]
+    if orders[0] != orders[1]:
+        if orders[0] == sorted(merged):
+            order = orders[1]
+        elif orders[1] != sorted(merged):
+            conflicts.append("$.steps (steps were moved differently on the two sides)")
+    added = [_added(side, a, merged) for side, a in zip(sides, aligned, strict=True)]
+    out: list[dict[str, Any]] = []
+    for anchor in (None, *order):
+        if anchor is not None:
+            out.append(merged[anchor])
+        new_o, new_t = (side.get(anchor, []) for side in added)
+        if new_o and new_t and [*map(matching.content, new_o)] != [*map(matching.content, new_t)]:
+            conflicts.append(f"$.steps[{len(out)}] (two different new steps at one place)")
+        out += [_unnumbered(s) for s in new_o or new_t]
+    return [{"step": i, **s} for i, s in enumerate(out, 1)]
+
+
+def _added(
+    side: list[Doc], aligned: list[int | None], kept: Mapping[int, Any]
+) -> dict[int | None, list[Doc]]:
+    """A side's new steps, by the kept base step they follow (None: first)."""
+    out: dict[int | None, list[Doc]] = {}
+    anchor: int | None = None
+    for step, b in zip(side, aligned, strict=True):
+        if b is None:
+            out.setdefault(anchor, []).append(step)
+        elif b in kept:
+            anchor = b
+    return out
+
+
+def _unnumbered(step: Doc) -> dict[str, Any]:
+    return {k: v for k, v in step.items() if k != "step"}
+
+
 def _blockers(base: list[str], ours: list[str], theirs: list[str]) -> list[str]:
     removed = (set(base) - set(ours)) | (set(base) - set(theirs))
     out: list[str] = []
@@ -161,6 +240,7 @@ def merge(base: Doc, ours: Doc, theirs: Doc) -> Merged:
         return Merged(dict(ours))
     conflicts: list[str] = []
     later = _later(ours, theirs)
+    later_side = 0 if later is ours else 1
     out: dict[str, Any] = {}
     for key in _keys(ours, theirs, base):
         b, o, t = (d.get(key, _MISSING) for d in (base, ours, theirs))
@@ -169,7 +249,7 @@ def merge(base: Doc, ours: Doc, theirs: Doc) -> Merged:
                 b if isinstance(b, list) else [],
                 o if o is not _MISSING else [],
                 t if t is not _MISSING else [],
-                later,
+                later_side,
                 conflicts,
             )
         elif key == "blockers":

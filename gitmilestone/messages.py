@@ -46,6 +46,13 @@ class Change:
     forced: bool = False
     previous_owner: str | None = None
     free: tuple[str, ...] = field(default=(), compare=False)
+    # A step this change removed (its trailers say `removed`), and further trailers naming
+    # what changed (`Milestone-Fields`, `Milestone-Dependency`, ...), each one line.
+    removed: int | None = None
+    details: tuple[tuple[str, str], ...] = ()
+
+
+REMOVED = "removed"
 
 
 def one_line(text: str) -> str:
@@ -136,6 +143,9 @@ def trailers(m: Milestone, change: Change, actor: str) -> list[tuple[str, str]]:
         step = m.step(number)
         if step is not None:
             out += [("Milestone-Step", str(number)), ("Milestone-Step-Status", step.status)]
+    if change.removed is not None:
+        out += [("Milestone-Step", str(change.removed)), ("Milestone-Step-Status", REMOVED)]
+    out += list(change.details)
     out += [
         ("Milestone-Status", m.status),
         ("Milestone-Progress", str(m.progress)),

@@ -321,30 +321,24 @@ def change_findings(
 
 
 def same_steps(old: Milestone, new: Milestone) -> list[Step | None]:
-    """For each step of `new`, the same step in `old`: by number, unless steps were only
-    inserted (`step add --after` renumbers the steps after it); then by content, in order."""
-    if len(new.steps) > len(old.steps):
-        from difflib import SequenceMatcher
+    """For each step of `new`, the same step in `old` (None for a new step): matched by
+    place while the list keeps its shape, else by description or content
+    (`matching.align`), so that steps added, removed or moved are not mistaken for each
+    other."""
+    from gitmilestone import matching
 
-        for key in (_step_content, _step_description):
-            matcher = SequenceMatcher(
-                None, [key(s) for s in old.steps], [key(s) for s in new.steps], autojunk=False
-            )
-            blocks = matcher.get_matching_blocks()
-            if sum(b.size for b in blocks) == len(old.steps):
-                out: list[Step | None] = [None] * len(new.steps)
-                for b in blocks:
-                    out[b.b : b.b + b.size] = old.steps[b.a : b.a + b.size]
-                return out
-    return [old.step(s.step) for s in new.steps]
+    aligned = matching.align_loosely(
+        [s.to_dict() for s in old.steps], [s.to_dict() for s in new.steps]
+    )
+    return [None if i is None else old.steps[i] for i in aligned]
 
 
-def _step_content(s: Step) -> str:
-    return json.dumps({k: v for k, v in s.to_dict().items() if k != "step"}, sort_keys=True)
+def steps_changed(old: Milestone, new: Milestone) -> bool:
+    """Whether the steps changed in substance: renumbering them in list order is no change."""
+    from gitmilestone.matching import content
 
-
-def _step_description(s: Step) -> str:
-    return s.description
+    before = [content(s.to_dict()) for s in old.steps]
+    return before != [content(s.to_dict()) for s in new.steps]
 
 
 def _stale_findings(file: str, old: Milestone, new: Milestone) -> Iterator[Finding]:
@@ -396,7 +390,7 @@ def _owner_findings(
             f"{old.owner} holds this milestone (lease active); ask them to release it or "
             f"take it with `git milestone claim {new.milestone_id} --force`",
         )
-    if [s.to_dict() for s in old.steps] != [s.to_dict() for s in new.steps] and (
+    if steps_changed(old, new) and (
         (held_by_other and not forced) or new.owner not in (None, actor)
     ):
         yield Finding(

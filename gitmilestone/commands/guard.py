@@ -41,6 +41,7 @@ _MAYBE_TRAILER = re.compile(rb"^\s*milestone", re.IGNORECASE | re.MULTILINE)
 # In a merge these count against any parent; M201/M202 have merge forms of their own.
 _ANY_PARENT = frozenset({"M203", "M205", "M206"})
 _MERGE_FORMS = frozenset({"M201", "M202"})
+_GITHEAD = re.compile(r"GITHEAD_([0-9a-f]{40}|[0-9a-f]{64})")
 _REFUSED_HINT = (
     "the commit was refused: fix the file(s) and stage them again; the `git milestone` "
     "commands write changes that pass"
@@ -118,7 +119,9 @@ def _merge_heads(repo: git.Repo) -> list[str]:
     try:
         text = (repo.git_dir / "MERGE_HEAD").read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError):
-        return []
+        # `git merge` committing by itself runs pre-merge-commit before it writes
+        # MERGE_HEAD; it names the commits it merges in GITHEAD_<id> variables instead.
+        return sorted(m.group(1) for key in os.environ if (m := _GITHEAD.fullmatch(key)))
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
@@ -221,12 +224,12 @@ def _merge_findings(
 
 
 def _steps_from_parents(new: Milestone, parents: list[Milestone]) -> bool:
-    """Whether every step of a merged milestone is, as it is, some parent's step."""
-    for step in new.steps:
-        mine = step.to_dict()
-        if not any((s := p.step(step.step)) is not None and s.to_dict() == mine for p in parents):
-            return False
-    return True
+    """Whether every step of a merged milestone is, as it is, some parent's step (perhaps
+    renumbered, when a side added, removed or moved steps)."""
+    from gitmilestone.matching import content
+
+    theirs = {content(s.to_dict()) for p in parents for s in p.steps}
+    return all(content(step.to_dict()) in theirs for step in new.steps)
 
 
 def commit_msg(message_file: Path, as_actor: str | None) -> Result:
@@ -328,6 +331,8 @@ def _trailer_mismatches(
     if count is not None and count != str(len(m.steps)):
         problems.append(f"Milestone-Steps says {count} but the staged file has {len(m.steps)}")
     for number, status in record.steps:
+        if status == messages.REMOVED:  # the step is gone; Milestone-Steps says how many are left
+            continue
         step = m.step(number)
         if step is None:
             problems.append(f"Milestone-Step {number}: the staged file has no such step")

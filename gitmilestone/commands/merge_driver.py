@@ -41,6 +41,11 @@ def merge_driver(base: Path, ours: Path, theirs: Path, path: str) -> Result:
     if merged.conflicts:
         return _textual(base, ours, theirs, path, merged.conflicts)
     checked = check_document(path, merged.document)
+    if checked.findings:
+        # Each side was a sound milestone but together they are not (one completed the
+        # work, the other added a step): a person decides.
+        found = sorted({f"{f.code} at {f.path}" for f in checked.findings})
+        return _textual(base, ours, theirs, path, found)
     text = checked.milestone.dumps() if checked.milestone is not None else dumps(merged.document)
     store.write_atomic(ours, text)
     data = {"path": path, "clean": True, "conflicts": []}
