@@ -36,6 +36,8 @@ COMMANDS: dict[str, str] = {
     "abandon": "work:abandon_command",
     "reopen": "work:reopen_command",
     "step": "work:step_group",
+    "edit": "edit:edit_command",
+    "dep": "edit:dep_group",
     "resume": "review:resume_command",
     "next": "review:next_command",
     "log": "review:log_command",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -66,3 +67,28 @@ push_option = click.option(
 def writes(func: F) -> F:
     """Options every state-changing command takes."""
     return json_option(as_option(no_commit_option(push_option(func))))
+
+
+class Subcommands(click.Group):
+    """A command group whose subcommands are imported when they are used.
+
+    `table` maps each subcommand to where it is declared, `module:attribute` in this
+    package, so a family can span modules and a run imports only what it runs.
+    """
+
+    def __init__(self, *args: Any, table: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.table = table
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.table)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = self.table.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attribute = target.partition(":")
+        command: click.Command = getattr(
+            importlib.import_module(f"gitmilestone.cli.{module}"), attribute
+        )
+        return command

@@ -6,6 +6,7 @@ import click
 
 from gitmilestone.cli.common import (
     CONTEXT,
+    Subcommands,
     id_argument,
     run,
     workspace,
@@ -276,12 +277,27 @@ def reopen_command(
     )
 
 
-@click.group("step", context_settings=CONTEXT)
+@click.group(
+    "step",
+    cls=Subcommands,
+    context_settings=CONTEXT,
+    table={
+        "add": "work:step_add_command",
+        "edit": "edit:step_edit_command",
+        "remove": "edit:step_remove_command",
+        "move": "edit:step_move_command",
+    },
+)
 def step_group() -> None:
-    """Change the list of steps."""
+    """Change the list of steps: add, edit, remove or move one.
+
+    A change of steps takes the milestone, as `advance` does: the holder may change them,
+    or anyone when nobody holds it (someone else's active lease is an owner conflict,
+    exit 3).
+    """
 
 
-@step_group.command("add")
+@click.command("add")
 @id_argument
 @click.argument("text")
 @click.option(
