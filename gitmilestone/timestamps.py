@@ -44,6 +44,11 @@ def parse(text: str) -> datetime:
         raise ValueError(f"{text!r} is out of the range of dates") from None
 
 
+def is_seed_style(text: object) -> bool:
+    """Whether `text` is a time in the seed's `2025-11-15 00:20:00 UTC` style."""
+    return isinstance(text, str) and _SEED.fullmatch(text) is not None
+
+
 def format(moment: datetime) -> str:
     """Write RFC 3339 UTC with a `Z`; milliseconds only when they are not zero."""
     utc = moment.astimezone(timezone.utc)

@@ -41,16 +41,23 @@ from gitmilestone.output import Result
     "milestone-validate pre-commit hook reports the others.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing when there is no problem.")
-@as_option
-@json_option
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Repair what can be derived (progress, status from steps, step numbers, seed-style "
+    "times), one commit per file; PATHs may be milestone ids.",
+)
+@writes
 def validate_command(
     paths: tuple[Path, ...],
     staged: bool,
     commit_msg: Path | None,
     changes_only: bool,
     quiet: bool,
-    as_actor: str | None,
+    fix: bool,
     as_json: bool,
+    as_actor: str | None,
+    no_commit: bool,
 ) -> None:
     """Check milestone files (every one in the milestone directory when no PATH is given).
 
@@ -62,13 +69,26 @@ def validate_command(
     \b
     --staged exits 3 when every problem is an owner conflict (M301-M303: someone else
     holds the milestone), and 1 when there is any other problem.
+
+    With --fix: rewrites what can be derived from the rest of each file (progress M101, a
+    pending status with started steps M102, step numbers out of list order M004, the
+    seed's `... UTC` times), one commit per file (Milestone-Action: fix, Milestone-Fixed
+    says what). A file with any other problem is reported and left as it is (exit 1); one
+    held by someone else is refused (exit 3). --no-commit and --push apply to --fix only.
     """
-    if sum((bool(paths), staged, commit_msg is not None)) > 1:
-        raise click.UsageError("give PATHs, --staged or --commit-msg, one of them")
+    if sum((bool(paths) and not fix, staged, commit_msg is not None, fix)) > 1:
+        raise click.UsageError("give PATHs, --staged, --commit-msg or --fix, one of them")
     if changes_only and not staged:
         raise click.UsageError("--changes-only goes with --staged")
+    if not fix and (no_commit or click.get_current_context().meta.get("gitmilestone.push")):
+        raise click.UsageError("--no-commit and --push go with --fix")
     produce: Callable[[], Result]
-    if commit_msg is not None or staged:
+    if fix:
+        from gitmilestone.commands import fix as repair
+
+        names = tuple(str(p) for p in paths)
+        produce = lambda: repair.fix(workspace(as_actor), names, commit=not no_commit)  # noqa: E731
+    elif commit_msg is not None or staged:
         from gitmilestone.commands import guard
 
         if commit_msg is not None:
