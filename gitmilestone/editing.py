@@ -155,6 +155,7 @@ def step_edit(
             note=changes.get("notes"),
             steps=(number,),
             details=((FIELDS, ", ".join(changes)),),
+            free=(target.description,),
         ),
     )
 
@@ -180,7 +181,13 @@ def step_remove(m: Milestone, actor: Actor, number: int, *, force: bool = False)
         m,
         actor,
         steps,
-        Change("step-remove", f"remove {_label(m, number)}", removed=number, forced=forced),
+        Change(
+            "step-remove",
+            f"remove {_label(m, number)}",
+            removed=number,
+            forced=forced,
+            free=(target.description,),
+        ),
         status,
     )
 
@@ -210,6 +217,7 @@ def step_move(
             steps=(to,),
             forced=forced,
             details=((STEP_FROM, str(number)),),
+            free=(target.description,),
         ),
     )
 

@@ -13,16 +13,11 @@ from gitmilestone.errors import UsageError
 from gitmilestone.output import Result
 from gitmilestone.rules import decode
 from gitmilestone.store import check_id
+from gitmilestone.text import check_line
 from gitmilestone.workspace import Workspace
 
 # An extension key: `x-` and a name of letters, digits, `-`, `_` and `.`.
 _KEY = re.compile(r"x-[A-Za-z0-9]([A-Za-z0-9_.-]{0,62})")
-_NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _line(value: str | None, option: str) -> None:
-    if value is not None and _NOT_IN_A_LINE.search(value):
-        raise UsageError(f"{option} is one line, without line breaks or control characters")
 
 
 def parse_set(pair: str) -> tuple[str, Any]:
@@ -62,10 +57,11 @@ def _graph(ws: Workspace) -> dict[str, tuple[str, ...]]:
 def edit(ws: Workspace, milestone_id: str, edits: editing.Edits, *, commit: bool) -> Result:
     for dep in (*edits.add_deps, *edits.remove_deps):
         check_id(dep)
-    _line(edits.title, "--title")
+    if edits.title is not None:
+        check_line(edits.title, "--title", "a title")
     for option, values in (("--file", edits.add_files), ("--needs", edits.add_needs)):
         for value in values:
-            _line(value, option)
+            check_line(value, option)
 
     def op(m: Any, actor: Any) -> Any:
         graph = _graph(ws) if edits.add_deps else None
@@ -97,7 +93,8 @@ def step_edit(
 ) -> Result:
     if description is None and notes is None:
         raise UsageError("say what to change: --description TEXT and/or --notes TEXT")
-    _line(description, "--description")
+    if description is not None:
+        check_line(description, "--description", "a step description")
     return _existing(
         ws,
         milestone_id,
