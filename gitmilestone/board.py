@@ -90,6 +90,8 @@ def _step(item: Item, escape: Callable[[str], str]) -> str:
 
 
 def summary_line(items: Sequence[Item]) -> str:
+    if not items:
+        return "No open milestones (`git milestone new` creates one)"
     counts = Counter(item["status"] for item in items)
     parts = [f"{counts[s]} {s.replace('_', ' ')}" for s in STATUSES if counts[s]]
     return f"{len(items)} milestone(s)" + (f": {', '.join(parts)}" if parts else "")
