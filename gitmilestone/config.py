@@ -29,6 +29,14 @@ def load_settings(root: Path) -> Settings:
         data = path.read_bytes()
     except FileNotFoundError:
         return Settings()
+    return parse_settings(data)
+
+
+def parse_settings(data: bytes | None) -> Settings:
+    """Settings from the bytes of a `.gitmilestone.toml` (None: there is none), such as the
+    version committed in a commit being checked."""
+    if data is None:
+        return Settings()
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on 3.10 only

@@ -66,8 +66,16 @@ def _output(proc: subprocess.CompletedProcess[bytes]) -> str:
     return (proc.stdout + proc.stderr).decode("utf-8", "replace")
 
 
-def discover(cwd: Path | None = None) -> Repo:
-    """The repository around `cwd` (the working tree root, its git dir and common dir)."""
+def discover(cwd: Path | None = None, *, bare: bool = False) -> Repo:
+    """The repository around `cwd` (the working tree root, its git dir and common dir).
+
+    With `bare`, a bare repository (or the git directory a server hook runs in) is found
+    too; its `root` is the git directory, as there is no working tree.
+    """
+    if bare:
+        proc = run(["rev-parse", "--is-bare-repository"], cwd=cwd, check=False)
+        if proc.returncode == 0 and proc.stdout.strip() == b"true":
+            return _bare(cwd)
     proc = run(
         [
             "rev-parse",
@@ -81,14 +89,30 @@ def discover(cwd: Path | None = None) -> Repo:
     )
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
     if proc.returncode != 0 or len(lines) != 4:
-        raise NotFound(
-            "not inside a git working tree; run this in a repository (or `git init` one first)"
-        )
+        where = "a git repository" if bare else "a git working tree"
+        raise NotFound(f"not inside {where}; run this in a repository (or `git init` one first)")
     root, git_dir = Path(lines[0]), Path(lines[1])
-    common = Path(lines[2])
+    return Repo(root, git_dir, _common(lines[2], cwd), lines[3].strip())
+
+
+def _bare(cwd: Path | None) -> Repo:
+    proc = run(
+        ["rev-parse", "--absolute-git-dir", "--git-common-dir", "--show-object-format"], cwd=cwd
+    )
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    git_dir = Path(lines[0])
+    return Repo(git_dir, git_dir, _common(lines[1], cwd), lines[2].strip())
+
+
+def _common(text: str, cwd: Path | None) -> Path:
+    common = Path(text)
     if not common.is_absolute():
         common = (Path(cwd or os.getcwd()) / common).resolve()
-    return Repo(root, git_dir, common, lines[3].strip())
+    return common
+
+
+def is_bare(repo: Repo) -> bool:
+    return repo.root == repo.git_dir
 
 
 def config(repo: Repo, *keys: str) -> dict[str, str]:
@@ -129,6 +153,62 @@ def blobs(repo: Repo, specs: Sequence[str]) -> list[bytes | None]:
         else:
             out.append(None)
     return out
+
+
+class BlobReader:
+    """One long-lived `git cat-file --batch`: object contents by id or `rev:path`, one
+    question at a time, started on the first question (so a caller that needs none pays
+    nothing). It inherits the environment, so that it sees what git sees: in a
+    pre-receive hook, the pushed objects still in quarantine."""
+
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def read(self, spec: str) -> bytes | None:
+        """The blob named by `spec`; None when there is no such blob."""
+        if "\n" in spec:
+            return None
+        proc = self._start()
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
+        proc.stdin.flush()
+        header = proc.stdout.readline().split()
+        if len(header) != 3 or not header[2].isdigit():
+            if not header:
+                raise GitFailed("git cat-file stopped answering; run the command again")
+            return None
+        size = int(header[2])
+        data = proc.stdout.read(size + 1)[:size]
+        return data if header[1] == b"blob" else None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._proc is None:
+            try:
+                self._proc = subprocess.Popen(
+                    ["git", "cat-file", "--batch"],
+                    cwd=self.repo.root,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            except FileNotFoundError:
+                raise GitFailed("git is not installed or not on PATH; install git first") from None
+        return self._proc
+
+    def close(self) -> None:
+        if self._proc is not None:
+            assert self._proc.stdin is not None and self._proc.stdout is not None
+            self._proc.stdin.close()
+            self._proc.stdout.close()
+            self._proc.wait()
+            self._proc = None
 
 
 def staged_changes(repo: Repo, pathspec: str) -> list[tuple[str, str]]:

@@ -40,6 +40,20 @@ from gitmilestone.output import Result
     help="With --staged: only the rules about the change (M2xx, M3xx), for when the "
     "milestone-validate pre-commit hook reports the others.",
 )
+@click.option(
+    "--range",
+    "rev_range",
+    metavar="A..B",
+    help="Check every commit in A..B (a single REV: REV^..REV) as the guard checks a staged "
+    "change, and its trailers against its change; for CI. Works in a bare repository.",
+)
+@click.option(
+    "--pre-receive",
+    "pre_receive",
+    is_flag=True,
+    help="The server's guard: read `OLD NEW REF` lines on stdin (as git gives a pre-receive "
+    "hook) and check every commit the push brings.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing when there is no problem.")
 @click.option(
     "--fix",
@@ -53,6 +67,8 @@ def validate_command(
     staged: bool,
     commit_msg: Path | None,
     changes_only: bool,
+    rev_range: str | None,
+    pre_receive: bool,
     quiet: bool,
     fix: bool,
     as_json: bool,
@@ -75,9 +91,26 @@ def validate_command(
     seed's `... UTC` times), one commit per file (Milestone-Action: fix, Milestone-Fixed
     says what). A file with any other problem is reported and left as it is (exit 1); one
     held by someone else is refused (exit 3). --no-commit and --push apply to --fix only.
+
+    \b
+    --range A..B prints `commit: file: CODE $.json.path: message` for every problem in
+    the commits of the range, oldest first: each changed milestone file against its
+    version in the commit's parent(s), with the settings committed there, the commit's
+    Milestone-Actor (else its author) as the actor and its committer date as the time;
+    and M401/M402 when the commit's trailers do not match its change.
     """
-    if sum((bool(paths) and not fix, staged, commit_msg is not None, fix)) > 1:
-        raise click.UsageError("give PATHs, --staged, --commit-msg or --fix, one of them")
+    chosen = (
+        bool(paths) and not fix,
+        staged,
+        commit_msg is not None,
+        fix,
+        rev_range is not None,
+        pre_receive,
+    )
+    if sum(chosen) > 1:
+        raise click.UsageError(
+            "give PATHs, --staged, --commit-msg, --fix, --range or --pre-receive, one of them"
+        )
     if changes_only and not staged:
         raise click.UsageError("--changes-only goes with --staged")
     if not fix and (no_commit or click.get_current_context().meta.get("gitmilestone.push")):
@@ -88,6 +121,8 @@ def validate_command(
 
         names = tuple(str(p) for p in paths)
         produce = lambda: repair.fix(workspace(as_actor), names, commit=not no_commit)  # noqa: E731
+    elif rev_range is not None or pre_receive:
+        produce = _history_check(rev_range)
     elif commit_msg is not None or staged:
         from gitmilestone.commands import guard
 
@@ -101,6 +136,21 @@ def validate_command(
 
         produce = lambda: validate.validate(workspace(as_actor), paths)  # noqa: E731
     run(as_json, (lambda: _quiet(produce())) if quiet else produce)
+
+
+def _history_check(rev_range: str | None) -> Callable[[], Result]:
+    def produce() -> Result:
+        import sys
+
+        from gitmilestone import git
+        from gitmilestone.commands import audit
+
+        repo = git.discover(bare=True)
+        if rev_range is not None:
+            return audit.validate_range(repo, rev_range)
+        return audit.pre_receive(repo, sys.stdin.read().splitlines())
+
+    return produce
 
 
 def _quiet(result: Result) -> Result:
@@ -154,17 +204,35 @@ def init_command(
 
 @click.command("install-hooks")
 @click.option("--uninstall", is_flag=True, help="Remove them; put back the hooks they replaced.")
+@click.option(
+    "--server",
+    is_flag=True,
+    help="Install the pre-receive hook instead, in the (bare) repository people push to.",
+)
 @json_option
-def install_hooks_command(uninstall: bool, as_json: bool) -> None:
-    """Install the git hooks: pre-commit (the guard) and commit-msg (the trailer check).
+def install_hooks_command(uninstall: bool, server: bool, as_json: bool) -> None:
+    """Install the git hooks: pre-commit (the guard), pre-merge-commit (the guard, for merges
+    git commits itself) and commit-msg (the trailer check).
 
     They go where git looks for hooks (core.hooksPath is respected). A hook that is already
     there is kept as HOOK.local and runs first; its failure stops the commit. Running it
     again changes nothing.
+
+    With --server, in the repository people push to (bare or not): a pre-receive hook that
+    checks every pushed commit as `validate --range` does and refuses the push when one
+    has a problem (a new branch against the default branch; deleted branches allowed).
     """
     from gitmilestone.commands import hooks
 
-    run(as_json, lambda: hooks.install_hooks(workspace(), uninstall=uninstall))
+    if server:
+        from gitmilestone import git
+
+        run(
+            as_json,
+            lambda: hooks.install_server_hooks(git.discover(bare=True), uninstall=uninstall),
+        )
+    else:
+        run(as_json, lambda: hooks.install_hooks(workspace(), uninstall=uninstall))
 
 
 @click.command("doctor")

@@ -53,7 +53,9 @@ _CONFLICT_HINT = (
 
 
 @dataclass(frozen=True)
-class _Context:
+class ChangeContext:
+    """Who makes a change, when, under which lease, and which milestones it takes by force."""
+
     actor: str | None
     now: datetime
     lease: timedelta
@@ -75,18 +77,18 @@ def staged(ws: Workspace, *, changes_only: bool = False) -> Result:
     }
     if not changes:
         return Result({"files": 0, "findings": []}, "no milestone file staged")
-    ctx = _Context(_actor(ws), current_time(), ws.settings.lease, _forced_ids())
+    ctx = ChangeContext(_actor(ws), current_time(), ws.settings.lease, _forced_ids())
     readable = [p for p in changes if ID_PATTERN.fullmatch(PurePosixPath(p).stem)]
     revs = ["", "HEAD", *_merge_heads(ws.repo)]
     data = git.blobs(ws.repo, [f"{rev}:{p}" for p in readable for rev in revs])
     checked = (
         []
         if changes_only
-        else [_misnamed(p) for p, s in changes.items() if p not in readable and s != "D"]
+        else [misnamed(p) for p, s in changes.items() if p not in readable and s != "D"]
     )
     for i, path in enumerate(readable):
         versions = data[i * len(revs) : (i + 1) * len(revs)]
-        one = _check(path, versions[0], versions[1:], ctx)
+        one = check_change(path, versions[0], versions[1:], ctx)
         if changes_only:
             one = replace(one, findings=tuple(f for f in one.findings if f.code[1] in "23"))
         checked.append(one)
@@ -125,7 +127,8 @@ def _merge_heads(repo: git.Repo) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _misnamed(path: str) -> Checked:
+def misnamed(path: str) -> Checked:
+    """M003 for a file in the milestone directory whose name is no milestone id."""
     finding = Finding(
         path,
         "M003",
@@ -140,7 +143,11 @@ def _load(path: str, data: bytes, stem: str) -> Milestone | None:
     return check_bytes(path, data, stem).milestone
 
 
-def _check(path: str, new_data: bytes | None, bases: list[bytes | None], ctx: _Context) -> Checked:
+def check_change(
+    path: str, new_data: bytes | None, bases: list[bytes | None], ctx: ChangeContext
+) -> Checked:
+    """One file of a change: the new version alone (M0xx, M1xx; None: deleted) and against
+    each parent's version in `bases` (M2xx, M3xx; several for a merge, None: absent)."""
     stem = PurePosixPath(path).stem
     new = None if new_data is None else check_bytes(path, new_data, stem)
     findings = [] if new is None else list(new.findings)
@@ -296,7 +303,7 @@ def _message_problems(
     milestone = check_bytes(rel, new_data, milestone_id).milestone
     if milestone is None:
         return [f"the staged file is not a valid milestone; run `git milestone validate {rel}`"]
-    problems = _trailer_mismatches(milestone, record, pairs)
+    problems = trailer_mismatches(milestone, record, pairs)
     given_actor = _first(pairs, "milestone-actor")
     actor = _actor(ws)
     if not restates and given_actor is not None and actor is not None and given_actor != actor:
@@ -311,35 +318,49 @@ def _first(pairs: list[tuple[str, str]], key: str) -> str | None:
     return next((value for k, value in pairs if k.lower() == key), None)
 
 
-def _trailer_mismatches(
+def trailer_mismatches(
     m: Milestone, record: messages.Record, pairs: list[tuple[str, str]]
 ) -> list[str]:
+    """Where the Milestone trailers (`pairs`, read as `record`) say otherwise than the file."""
+    return [problem for _, problem in trailer_problems(m, record, pairs)]
+
+
+def trailer_problems(
+    m: Milestone,
+    record: messages.Record,
+    pairs: list[tuple[str, str]],
+    where: str = "the staged file",
+) -> list[tuple[str, str]]:
+    """(JSON path, problem) for each trailer that says otherwise than the file `m`."""
     expected = [
-        ("Milestone-Status", m.status),
-        ("Milestone-Progress", str(m.progress)),
-        ("Milestone-Owner", m.owner or messages.NONE),
-        ("Milestone-Revision", str(m.revision)),
+        ("Milestone-Status", "$.status", m.status),
+        ("Milestone-Progress", "$.progress", str(m.progress)),
+        ("Milestone-Owner", "$.owner", m.owner or messages.NONE),
+        ("Milestone-Revision", "$.revision", str(m.revision)),
     ]
     problems = []
-    for key, want in expected:
+    for key, path, want in expected:
         given = _first(pairs, key.lower())
         if given is None:
-            problems.append(f"{key} is missing; the file says {want}")
+            problems.append((path, f"{key} is missing; the file says {want}"))
         elif given != want:
-            problems.append(f"{key} says {given} but the staged file has {want}")
+            problems.append((path, f"{key} says {given} but {where} has {want}"))
     count = _first(pairs, "milestone-steps")
     if count is not None and count != str(len(m.steps)):
-        problems.append(f"Milestone-Steps says {count} but the staged file has {len(m.steps)}")
+        problems.append(("$.steps", f"Milestone-Steps says {count} but {where} has {len(m.steps)}"))
     for number, status in record.steps:
         if status == messages.REMOVED:  # the step is gone; Milestone-Steps says how many are left
             continue
         step = m.step(number)
         if step is None:
-            problems.append(f"Milestone-Step {number}: the staged file has no such step")
+            problems.append(("$.steps", f"Milestone-Step {number}: {where} has no such step"))
         elif step.status != status:
             problems.append(
-                f"Milestone-Step {number} is {status} in the message but {step.status} "
-                "in the staged file"
+                (
+                    f"$.steps[{number - 1}].status",
+                    f"Milestone-Step {number} is {status} in the message but {step.status} "
+                    f"in {where}",
+                )
             )
     return problems
 

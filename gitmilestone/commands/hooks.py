@@ -20,6 +20,8 @@ from gitmilestone.output import Result
 from gitmilestone.workspace import Workspace
 
 HOOKS = ("pre-commit", "pre-merge-commit", "commit-msg")
+# In the repository people push to (bare, as a rule): the range check on every push.
+SERVER_HOOKS = ("pre-receive",)
 # git runs pre-merge-commit for merges it commits itself; it gets the pre-commit checks.
 _SCRIPT = {"pre-merge-commit": "pre-commit"}
 MARKER = b"# git-milestone hook:"
@@ -70,6 +72,21 @@ def install_hooks(ws: Workspace, *, uninstall: bool) -> Result:
         ws.repo.run("config", "--unset", SOURCE_KEY, check=False)
     shown = ws.rel(directory)
     lines = [f"{name}: {what} ({shown}/{name})" for name, what in done.items()]
+    data = {"hooks_dir": str(directory), "hooks": done, "installed": not uninstall}
+    return Result(data, "\n".join(lines))
+
+
+def install_server_hooks(repo: git.Repo, *, uninstall: bool) -> Result:
+    """Install (or with `uninstall`, remove) the pre-receive hook of a repository that
+    receives pushes; no working tree is needed."""
+    directory = git.hooks_dir(repo)
+    done = {name: (_remove if uninstall else _install)(directory, name) for name in SERVER_HOOKS}
+    lines = [f"{name}: {what} ({directory / name})" for name, what in done.items()]
+    if not uninstall and not git.is_bare(repo):
+        lines.append(
+            "note: this repository has a working tree; the hook guards pushes into it, but "
+            "it is meant for the bare repository people push to"
+        )
     data = {"hooks_dir": str(directory), "hooks": done, "installed": not uninstall}
     return Result(data, "\n".join(lines))
 
