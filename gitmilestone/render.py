@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 from gitmilestone import timestamps
 from gitmilestone.model import Milestone
-from gitmilestone.rules import lease_active
+from gitmilestone.rules import Leased, lease_active
+from gitmilestone.summary import Summary
 from gitmilestone.text import printable
 
 _STATUS_COLOR = {
@@ -25,6 +26,8 @@ BAR_WIDTH = 12
 def display_width(text: str) -> int:
     """The columns `text` takes in a terminal: wide and fullwidth (CJK) characters take two,
     combining marks and invisible format characters none."""
+    if text.isascii():
+        return len(text)
     width = 0
     for ch in text:
         if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
@@ -63,7 +66,7 @@ def bar(progress: int, color: bool, width: int = BAR_WIDTH) -> str:
     return "[" + "#" * filled + "-" * (width - filled) + "]"
 
 
-def owner_label(m: Milestone, now: datetime, lease: timedelta) -> tuple[str, bool]:
+def owner_label(m: Leased, now: datetime, lease: timedelta) -> tuple[str, bool]:
     """The owner to show, and whether their lease has expired."""
     if m.owner is None:
         return "-", False
@@ -72,42 +75,59 @@ def owner_label(m: Milestone, now: datetime, lease: timedelta) -> tuple[str, boo
     return (f"{owner} (lease expired)" if expired else owner), expired
 
 
-def current_step_label(m: Milestone, width: int = 32) -> str:
+def current_step_label(m: Summary, width: int = 32) -> str:
     step = m.current_step
     if step is None:
-        return f"{m.done_count}/{len(m.steps)} done" if m.steps else "-"
-    return clip(f"{step.step}/{len(m.steps)} {printable(step.description)}", width)
+        return f"{m.done}/{m.steps} done" if m.steps else "-"
+    return clip(f"{step.step}/{m.steps} {printable(step.description)}", width)
 
 
-def list_table(
-    milestones: Sequence[Milestone], now: datetime, lease: timedelta, color: bool
-) -> str:
+_HEADER = ("MILESTONE", "PRIORITY", "STATUS", "PROGRESS", "OWNER", "STEP", "UPDATED")
+_PROGRESS_WIDTH = BAR_WIDTH + 7
+
+
+def list_table(milestones: Sequence[Summary], now: datetime, lease: timedelta, color: bool) -> str:
     if not milestones:
         return "no milestones to show (try --all, or create one with `git milestone new`)"
-    rows: list[tuple[tuple[str, dict[str, object] | None], ...]] = []
+    rows: list[tuple[str, ...]] = []
+    expired_rows: list[bool] = []
     for m in milestones:
         owner, expired = owner_label(m, now, lease)
         rows.append(
             (
-                (m.milestone_id, {"bold": True}),
-                (m.priority, {"fg": _PRIORITY_COLOR[m.priority]}),
-                (m.status, {"fg": _STATUS_COLOR[m.status]}),
-                (f"{bar(m.progress, color)} {m.progress:3d}%", None),
-                (owner, {"fg": "yellow"} if expired else {}),
-                (current_step_label(m), {}),
-                (timestamps.describe_age(now - m.updated_at) + " ago", {"fg": "bright_black"}),
+                m.milestone_id,
+                m.priority,
+                m.status,
+                f"{bar(m.progress, color)} {m.progress:3d}%",
+                owner,
+                current_step_label(m),
+                timestamps.describe_age(now - m.updated_at) + " ago",
             )
         )
-    header = ("MILESTONE", "PRIORITY", "STATUS", "PROGRESS", "OWNER", "STEP", "UPDATED")
+        expired_rows.append(expired)
     widths = [
-        max(len(header[i]), *(display_width(r[i][0]) for r in rows)) for i in range(len(header))
+        max(len(_HEADER[i]), *(display_width(r[i]) for r in rows)) for i in range(len(_HEADER))
     ]
-    widths[3] = max(len(header[3]), BAR_WIDTH + 7)
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=False)).rstrip()]
-    for r in rows:
+    widths[3] = max(len(_HEADER[3]), _PROGRESS_WIDTH)
+    lines = ["  ".join(h.ljust(w) for h, w in zip(_HEADER, widths, strict=True)).rstrip()]
+    if not color:
+        for r in rows:
+            cells = [t + " " * (w - display_width(t)) for t, w in zip(r, widths, strict=True)]
+            lines.append("  ".join(cells).rstrip())
+        return "\n".join(lines)
+    for r, expired in zip(rows, expired_rows, strict=True):
+        styles: list[dict[str, object] | None] = [
+            {"bold": True},
+            {"fg": _PRIORITY_COLOR[r[1]]},
+            {"fg": _STATUS_COLOR[r[2]]},
+            None,
+            {"fg": "yellow"} if expired else {},
+            {},
+            {"fg": "bright_black"},
+        ]
         cells = []
-        for (text, attrs), w in zip(r, widths, strict=False):
-            pad = " " * (w - (BAR_WIDTH + 7 if attrs is None else display_width(text)))
+        for text, attrs, w in zip(r, styles, widths, strict=True):
+            pad = " " * (w - (_PROGRESS_WIDTH if attrs is None else display_width(text)))
             cells.append((text if attrs is None else style(text, color, **attrs)) + pad)
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from gitmilestone import timestamps
 from gitmilestone.model import DONE_STEP, Milestone, Step, can_transition, derive_progress
@@ -70,7 +70,7 @@ def decode(file: str, data: bytes) -> tuple[Any, list[Finding]]:
     except UnicodeDecodeError as exc:
         return fail(f"not UTF-8 (byte {exc.start}); save the file as UTF-8")
     try:
-        doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        doc = _DECODER.decode(text)
     except _DuplicateKey as exc:
         return fail(f"key {str(exc)!r} appears twice in one object; keep one")
     except json.JSONDecodeError as exc:
@@ -99,6 +99,9 @@ _SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 def _no_constant(name: str) -> Any:
     raise ValueError(name)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
 
 
 def json_path(parts: Iterator[Any] | Any) -> str:
@@ -148,25 +151,47 @@ def check_document(file: str, doc: Any, stem: str | None = None) -> Checked:
     findings = schema_findings(file, doc)
     if findings:
         return Checked(file, None, tuple(findings), doc)
-    bad = []
+    try:
+        # Building the model reads every timestamp once; only a file with an unreadable
+        # one pays for a second pass that says which.
+        milestone = Milestone.from_dict(doc)
+    except ValueError:
+        bad = tuple(_timestamp_findings(file, doc))
+        if not bad:
+            raise
+        return Checked(file, None, bad, doc)
+    return Checked(file, milestone, tuple(milestone_findings(file, milestone, stem)), doc)
+
+
+def _timestamp_findings(file: str, doc: Any) -> Iterator[Finding]:
     for path, value in _timestamp_paths(doc):
         if value is None:
             continue
         try:
             timestamps.parse(value)
         except ValueError:
-            bad.append(
-                Finding(
-                    file,
-                    "M002",
-                    path,
-                    f"{value!r} is not a valid date and time; write it like 2025-11-15T00:20:00Z",
-                )
+            yield Finding(
+                file,
+                "M002",
+                path,
+                f"{value!r} is not a valid date and time; write it like 2025-11-15T00:20:00Z",
             )
-    if bad:
-        return Checked(file, None, tuple(bad), doc)
-    milestone = Milestone.from_dict(doc)
-    return Checked(file, milestone, tuple(milestone_findings(file, milestone, stem)), doc)
+
+
+def is_readable(doc: Any) -> bool:
+    """Whether `check_document` gives a milestone for this decoded document (schema-valid,
+    every timestamp readable), without building the model or wording any finding."""
+    from gitmilestone import schema
+
+    if not schema.fast_check()(doc):
+        return False
+    try:
+        for _, value in _timestamp_paths(doc):
+            if value is not None:
+                timestamps.parse(value)
+    except ValueError:
+        return False
+    return True
 
 
 def milestone_findings(file: str, m: Milestone, stem: str | None = None) -> Iterator[Finding]:
@@ -271,7 +296,17 @@ def _time_findings(file: str, m: Milestone) -> Iterator[Finding]:
                 )
 
 
-def lease_active(m: Milestone, now: datetime, lease: timedelta) -> bool:
+class Leased(Protocol):
+    """What the lease rule reads: a milestone, or its summary."""
+
+    @property
+    def owner(self) -> str | None: ...
+
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+def lease_active(m: Leased, now: datetime, lease: timedelta) -> bool:
     """Whether someone holds the milestone: an owner whose last write is within the lease."""
     return m.owner is not None and now - m.updated_at < lease
 

@@ -20,14 +20,12 @@ def parse(text: str) -> datetime:
     """
     m = _RFC3339.fullmatch(text)
     if m is None:
-        m = _SEED.fullmatch(text)
-        if m is None:
+        if _SEED.fullmatch(text) is None:
             raise ValueError(f"not a timestamp: {text!r}")
-        offset = "Z"
-        fraction = None
+        fraction, offset = None, "Z"
     else:
-        fraction, offset = m.group(7), m.group(8)
-    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+        fraction, offset = m.group(7, 8)
+    # Both formats put the date and the time at the same places.
     micro = int((fraction[1:] + "000")[:3]) * 1000 if fraction else 0
     if offset in ("Z", "z"):
         tz = timezone.utc
@@ -38,8 +36,17 @@ def parse(text: str) -> datetime:
             raise ValueError(f"bad UTC offset in {text!r}")
         tz = timezone(sign * timedelta(hours=hh, minutes=mm))
     try:
-        moment = datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
-        return moment.astimezone(timezone.utc)
+        moment = datetime(
+            int(text[0:4]),
+            int(text[5:7]),
+            int(text[8:10]),
+            int(text[11:13]),
+            int(text[14:16]),
+            int(text[17:19]),
+            micro,
+            tzinfo=tz,
+        )
+        return moment if tz is timezone.utc else moment.astimezone(timezone.utc)
     except OverflowError:
         raise ValueError(f"{text!r} is out of the range of dates") from None
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitmilestone import git, store, timestamps
 from gitmilestone.config import Settings, load_settings
@@ -19,6 +19,9 @@ from gitmilestone.model import Milestone
 from gitmilestone.rules import Checked
 from gitmilestone.text import check_line
 from gitmilestone.workflow import Actor
+
+if TYPE_CHECKING:
+    from gitmilestone.cache import Listing
 
 ACTOR_ENV = "GIT_MILESTONE_ACTOR"
 NOW_ENV = "GIT_MILESTONE_NOW"
@@ -122,10 +125,24 @@ class Workspace:
         return _usable(self.check(path))
 
     def all(self) -> list[Checked]:
-        files = store.milestone_files(self.directory)
-        if not files:
+        """Every milestone file, checked (every rule, every file)."""
+        checked = store.check_files(self.repo.root, self.directory)
+        if not checked:
             self.require_checked_out()
-        return [self.check(p) for p in files]
+        return checked
+
+    def summaries(self) -> Listing:
+        """The summary of every readable milestone file and the names of the unreadable
+        ones, as the overviews show them; unchanged files are read from the summary cache
+        (see `cache`), so this costs little however many milestones there are."""
+        from gitmilestone import cache
+
+        listing = cache.read_summaries(
+            self.repo.root, self.directory, self.repo.git_dir, self.settings
+        )
+        if not listing.summaries and not listing.unreadable:
+            self.require_checked_out()
+        return listing
 
     def require_checked_out(self) -> None:
         """Refuse, saying how to fix it, when a sparse checkout leaves the milestone

@@ -8,20 +8,20 @@ from typing import Any
 
 from gitmilestone import board as render_board
 from gitmilestone import marked, messages, store, textfiles
-from gitmilestone.commands.read import summary
-from gitmilestone.model import CLOSED, PRIORITIES, Milestone
+from gitmilestone.model import CLOSED, PRIORITIES
 from gitmilestone.output import Result
-from gitmilestone.workspace import Workspace
+from gitmilestone.summary import Summary, to_dict
+from gitmilestone.workspace import Workspace, current_time
 
 
-def item(m: Milestone, ws: Workspace) -> dict[str, Any]:
+def item(m: Summary, ws: Workspace) -> dict[str, Any]:
     """What the board shows of one milestone: `list --json`'s summary and the handoff."""
     return {
-        **summary(m, ws),
-        "steps_done": m.done_count,
+        **to_dict(m, current_time(), ws.settings.lease),
+        "steps_done": m.done,
         "next_session_should": list(m.next_session_should),
         "blockers": list(m.blockers),
-        "depends_on": list(m.depends_on or ()),
+        "depends_on": list(m.depends_on),
         "file": ws.rel(ws.path_for(m.milestone_id)),
     }
 
@@ -36,7 +36,7 @@ def board(
 ) -> Result:
     """Render the board; with `update`, rewrite the block in that file and commit it; with
     `html_file`, write the page there."""
-    milestones = ws.milestones()
+    milestones = ws.summaries().summaries
     shown = sorted(
         (m for m in milestones if show_all or m.status not in CLOSED),
         key=lambda m: (PRIORITIES.index(m.priority), m.milestone_id),

@@ -11,9 +11,10 @@ from typing import Any
 
 from gitmilestone import protocol, render
 from gitmilestone.errors import UsageError
-from gitmilestone.model import CLOSED, PRIORITIES, Milestone
+from gitmilestone.model import CLOSED, PRIORITIES
 from gitmilestone.output import Result
 from gitmilestone.rules import lease_active
+from gitmilestone.summary import Summary
 from gitmilestone.workspace import Workspace, current_time
 
 # A token is about four characters; the text and the whole `--json` document each stay
@@ -36,7 +37,7 @@ def _short(text: str, width: int) -> str:
     return render.clip(" ".join(text.split()), width)
 
 
-def _item(m: Milestone, now: datetime, lease: timedelta) -> dict[str, Any]:
+def _item(m: Summary, now: datetime, lease: timedelta) -> dict[str, Any]:
     return {
         "milestone_id": m.milestone_id,
         "title": _short(m.title, TITLE_WIDTH),
@@ -49,9 +50,9 @@ def _item(m: Milestone, now: datetime, lease: timedelta) -> dict[str, Any]:
     }
 
 
-def _blocked_item(m: Milestone, now: datetime, lease: timedelta) -> dict[str, Any]:
+def _blocked_item(m: Summary, now: datetime, lease: timedelta) -> dict[str, Any]:
     reasons = list(m.blockers) or [
-        f"step {s.step} is blocked: {s.description}" for s in m.steps if s.status == "blocked"
+        f"step {s.step} is blocked: {s.description}" for s in m.blocked_steps
     ]
     return {
         "milestone_id": m.milestone_id,
@@ -63,12 +64,12 @@ def _blocked_item(m: Milestone, now: datetime, lease: timedelta) -> dict[str, An
     }
 
 
-def _rank(m: Milestone) -> tuple[int, str]:
+def _rank(m: Summary) -> tuple[int, str]:
     return PRIORITIES.index(m.priority), m.milestone_id
 
 
 def state(
-    milestones: Sequence[Milestone], actor: str | None, now: datetime, lease: timedelta
+    milestones: Sequence[Summary], actor: str | None, now: datetime, lease: timedelta
 ) -> dict[str, Any]:
     """Who holds what: the sections in full (sorted) and the counts."""
     from gitmilestone.commands.review import ready
@@ -202,8 +203,7 @@ def prime(ws: Workspace) -> Result:
         if ws.as_actor is not None:
             raise
         actor = None
-    checked = ws.all()
-    milestones = [c.milestone for c in checked if c.milestone is not None]
+    milestones, unreadable = ws.summaries()
     full = state(milestones, actor, current_time(), ws.settings.lease)
-    data = briefing(ws.settings.dir, actor, full, len(checked) - len(milestones))
+    data = briefing(ws.settings.dir, actor, full, len(unreadable))
     return Result(data, text(data))

@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 from gitmilestone import git, history
 from gitmilestone.errors import GitFailed, NotFound, UsageError
 from gitmilestone.messages import Record
-from gitmilestone.model import CLOSED, PRIORITIES, Milestone
+from gitmilestone.model import CLOSED, PRIORITIES
 from gitmilestone.output import Result
 from gitmilestone.text import printable
 
 if TYPE_CHECKING:
+    from gitmilestone.summary import Summary
     from gitmilestone.workspace import Workspace
 
 # `log` runs on big histories and imports only what it needs; the rest is imported by the
@@ -99,14 +100,14 @@ def _actor_or_none(ws: Workspace) -> str | None:
 
 
 def ready(
-    milestones: Sequence[Milestone], now: datetime, lease: timedelta
-) -> tuple[list[Milestone], Counter[str]]:
+    milestones: Sequence[Summary], now: datetime, lease: timedelta
+) -> tuple[list[Summary], Counter[str]]:
     """Milestones ready to work, highest priority first, then oldest; and why the others
     are not (`held`, `blocked`, `waiting` for depends_on, `closed`)."""
     from gitmilestone.rules import lease_active
 
     status = {m.milestone_id: m.status for m in milestones}
-    out: list[Milestone] = []
+    out: list[Summary] = []
     why_not: Counter[str] = Counter()
     for m in milestones:
         if m.status in CLOSED:
@@ -115,7 +116,7 @@ def ready(
             why_not["blocked"] += 1
         elif lease_active(m, now, lease):
             why_not["held"] += 1
-        elif any(status.get(dep) != "completed" for dep in m.depends_on or ()):
+        elif any(status.get(dep) != "completed" for dep in m.depends_on):
             why_not["waiting"] += 1
         else:
             out.append(m)
@@ -142,34 +143,43 @@ def _nothing(why_not: Counter[str]) -> str:
 
 def next_ready(ws: Workspace, *, claim: bool) -> Result:
     from gitmilestone import store
-    from gitmilestone.commands import read, write
+    from gitmilestone.commands import write
     from gitmilestone.output import use_color
     from gitmilestone.render import list_table
+    from gitmilestone.summary import to_dict
     from gitmilestone.workspace import current_time
 
     lease = ws.settings.lease
     if not claim:
         now = current_time()
-        rows, why_not = ready(ws.milestones(), now, lease)
-        data = {"ready": [read.summary(m, ws) for m in rows], "claimed": None}
+        rows, why_not = ready(ws.summaries().summaries, now, lease)
+
+        def data() -> dict[str, object]:
+            return {"ready": [to_dict(m, now, lease) for m in rows], "claimed": None}
+
         if not rows:
             return Result(data, _nothing(why_not))
-        text = list_table(rows, now, lease, use_color())
-        text += (
-            "\nclaim the first with `git milestone next --claim`, "
-            "or any with `git milestone resume ID --claim`"
-        )
+
+        def text() -> str:
+            return list_table(rows, now, lease, use_color()) + (
+                "\nclaim the first with `git milestone next --claim`, "
+                "or any with `git milestone resume ID --claim`"
+            )
+
         return Result(data, text)
     # Choose and claim under one lock, from files read under it, so that two callers
     # never take the same milestone; the claim re-reads it under the same lock.
     with store.repository_lock(ws.repo.common_dir):
-        rows, why_not = ready(ws.milestones(), current_time(), lease)
+        now = current_time()
+        rows, why_not = ready(ws.summaries().summaries, now, lease)
         if not rows:
             raise NotFound(_nothing(why_not).replace("to work", "to claim", 1))
         first = rows[0]
         claimed = write.claim(ws, first.milestone_id, force=False, commit=True)
     mid = first.milestone_id
-    data = {"ready": [read.summary(m, ws) for m in rows[1:]], "claimed": claimed.json_data()}
+    rest = [to_dict(m, now, lease) for m in rows[1:]]
     briefing = f"for the briefing: `git milestone resume {mid}`"
-    text = f"{claimed.text_out()}\n{mid}: {printable(first.title)}\n{briefing}"
-    return Result(data, text)
+    return Result(
+        {"ready": rest, "claimed": claimed.json_data()},
+        f"{claimed.text_out()}\n{mid}: {printable(first.title)}\n{briefing}",
+    )

@@ -1,0 +1,123 @@
+"""What the overviews (`list`, `next`, and whatever else reads every milestone) need of a
+milestone, read straight from a checked document. Pure: no I/O.
+
+A summary is built without the full model (no step records, two timestamps parsed), and
+it is small and made of plain values, so the summary cache can keep one per file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from gitmilestone import timestamps
+from gitmilestone.model import DONE_STEP, Priority, Status, StepStatus
+from gitmilestone.rules import lease_active
+
+
+class CurrentStep(NamedTuple):
+    step: int
+    description: str
+    status: StepStatus
+
+
+class Summary(NamedTuple):
+    """One readable milestone file, as the overviews show it."""
+
+    milestone_id: str
+    title: str
+    priority: Priority
+    status: Status
+    progress: int
+    owner: str | None
+    created_at: datetime
+    updated_at: datetime
+    steps: int
+    done: int
+    current_step: CurrentStep | None
+    depends_on: tuple[str, ...]
+    blockers: tuple[str, ...]
+    next_session_should: tuple[str, ...]
+    revision: int
+    updated_by: str | None
+    blocked_steps: tuple[CurrentStep, ...]
+
+
+def from_document(doc: Mapping[str, Any]) -> Summary:
+    """The summary of a document that passed the file checks (`rules.is_readable`)."""
+    steps = doc["steps"]
+    current = next((s for s in steps if s["status"] == "in_progress"), None)
+    if current is None:
+        current = next((s for s in steps if s["status"] not in DONE_STEP), None)
+    return Summary(
+        doc["milestone_id"],
+        doc["title"],
+        doc["priority"],
+        doc["status"],
+        int(doc["progress"]),
+        doc.get("owner"),
+        timestamps.parse(doc["created_at"]),
+        timestamps.parse(doc["updated_at"]),
+        len(steps),
+        sum(1 for s in steps if s["status"] in DONE_STEP),
+        None
+        if current is None
+        else CurrentStep(int(current["step"]), current["description"], current["status"]),
+        tuple(doc.get("depends_on") or ()),
+        tuple(doc.get("blockers") or ()),
+        tuple(doc.get("next_session_should") or ()),
+        int(doc.get("revision") or 0),
+        doc.get("updated_by"),
+        tuple(
+            CurrentStep(int(s["step"]), s["description"], s["status"])
+            for s in steps
+            if s["status"] == "blocked"
+        ),
+    )
+
+
+Row = tuple[Any, ...]
+_CREATED, _UPDATED, _CURRENT, _BLOCKED = 6, 7, 10, 16
+
+
+def to_row(s: Summary) -> Row:
+    """Plain values for the cache (times as ISO 8601 text)."""
+    row: list[Any] = list(s)
+    row[_CREATED] = s.created_at.isoformat()
+    row[_UPDATED] = s.updated_at.isoformat()
+    row[_CURRENT] = None if s.current_step is None else tuple(s.current_step)
+    row[_BLOCKED] = tuple(tuple(b) for b in s.blocked_steps)
+    return tuple(row)
+
+
+def from_row(row: Row) -> Summary:
+    """The inverse of `to_row`; TypeError/ValueError when the row is not one."""
+    if len(row) != len(Summary._fields):
+        raise ValueError("not a summary row")
+    values = list(row)
+    values[_CREATED] = datetime.fromisoformat(row[_CREATED])
+    values[_UPDATED] = datetime.fromisoformat(row[_UPDATED])
+    current = row[_CURRENT]
+    values[_CURRENT] = None if current is None else CurrentStep(*current)
+    values[_BLOCKED] = tuple(CurrentStep(*b) for b in row[_BLOCKED])
+    return Summary._make(values)
+
+
+def to_dict(s: Summary, now: datetime, lease: timedelta) -> dict[str, object]:
+    """The `--json` form of one row of `list` and `next`."""
+    current = s.current_step
+    return {
+        "milestone_id": s.milestone_id,
+        "title": s.title,
+        "priority": s.priority,
+        "status": s.status,
+        "progress": s.progress,
+        "owner": s.owner,
+        "lease_active": lease_active(s, now, lease),
+        "current_step": None
+        if current is None
+        else {"step": current.step, "description": current.description, "status": current.status},
+        "steps": s.steps,
+        "updated_at": timestamps.format(s.updated_at),
+    }
