@@ -6,8 +6,11 @@ list order (M004: the list order is the truth, so the steps are renumbered in it
 seed's `2025-11-15 00:20:00 UTC` times, written as RFC 3339. Nothing else is guessed: a
 file with any other problem is left as it is, for a person to decide.
 
-A repair changes no step's substance (status, who, when, text), so it does not take the
-milestone, and the guard sees a renumbering alone as no change of the steps.
+A repair decides nothing: it changes no step's substance (status, who, when, text), no
+owner and no text anyone wrote, only what follows from the rest of the file. So anyone may
+run it, whoever holds the milestone (as the guard agrees: M301-M303 concern owners and
+steps, and a renumbering alone is no change of the steps), and it neither takes the
+milestone nor renews its holder's lease.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from gitmilestone.errors import Invalid
 from gitmilestone.messages import Change
 from gitmilestone.model import Milestone
 from gitmilestone.rules import Checked, Finding, _timestamp_paths, milestone_findings
-from gitmilestone.workflow import Actor, Outcome, _not_held_by_other, _write
+from gitmilestone.workflow import Actor, Outcome, _write
 
 FIXED = "Milestone-Fixed"
 TIMESTAMPS = "timestamps"
@@ -67,10 +70,9 @@ def _derivable(finding: Finding, m: Milestone) -> bool:
 
 def apply(m: Milestone, actor: Actor, fixes: tuple[str, ...]) -> Outcome | None:
     """The repaired milestone (progress is derived and times written RFC 3339 by every
-    write); refused when someone else holds it."""
+    write)."""
     if not fixes:
         return None
-    _not_held_by_other(m, actor)
     steps = tuple(replace(s, step=i) for i, s in enumerate(m.steps, 1))
     status = "in_progress" if "M102" in fixes else m.status
     new = _write(m, actor, steps=steps, status=status)

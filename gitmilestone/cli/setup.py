@@ -89,8 +89,9 @@ def validate_command(
     With --fix: rewrites what can be derived from the rest of each file (progress M101, a
     pending status with started steps M102, step numbers out of list order M004, the
     seed's `... UTC` times), one commit per file (Milestone-Action: fix, Milestone-Fixed
-    says what). A file with any other problem is reported and left as it is (exit 1); one
-    held by someone else is refused (exit 3). --no-commit and --push apply to --fix only.
+    says what). A file with any other problem is reported and left as it is (exit 1). A
+    fix changes no step, owner or text, so anyone may run it, whoever holds the milestone.
+    --no-commit and --push apply to --fix only.
 
     \b
     --range A..B prints `commit: file: CODE $.json.path: message` for every problem in
