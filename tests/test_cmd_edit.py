@@ -115,6 +115,7 @@ def test_each_edit_is_one_commit_the_hooks_accept_and_a_non_holder_is_refused(
 
 def test_what_each_edit_does_to_the_file(repo: Repo) -> None:
     scene(repo, STARTED)
+    start = repo.head()
     ok(repo.gm("edit", "work", "--why", "users wait", "--needs", "a key", "--set", "x-n=[1, 2]"))
     ok(repo.gm("step", "edit", "work", "3", "--description", "c, better said"))
     ok(repo.gm("step", "move", "work", "3", "--to", "2"))
@@ -132,6 +133,8 @@ def test_what_each_edit_does_to_the_file(repo: Repo) -> None:
     for action in ("dep-add", "step-remove", "step-move", "step-edit", "edit"):
         assert action in log
     assert "3 removed" in log
+    audit = repo.gm("validate", "--range", f"{start}..HEAD")  # each commit as the guard would
+    assert audit.exit_code == 0, audit.stdout + audit.stderr
 
 
 @pytest.mark.parametrize(

@@ -65,6 +65,7 @@ def test_the_seed_becomes_clean_with_one_command_under_the_hooks(
     assert " UTC" not in repo.read(SEED)
     assert [s["notes"] for s in d["steps"]] == [s["notes"] for s in seed_doc()["steps"]]
     assert "fix" in repo.gm("log", "deploy-dashboard").stdout
+    assert repo.gm("validate", "--range", "HEAD").exit_code == 0
     again = repo.gm("validate", "--fix")
     assert again.exit_code == 0 and "nothing to fix" in again.stdout
     assert repo.git("rev-list", "--count", f"{head}..HEAD").strip() == "1"
