@@ -78,7 +78,9 @@ def mermaid_label(text: str) -> str:
 def _owner(item: Item) -> str:
     if item["owner"] is None:
         return "none (free to claim)"
-    return str(item["owner"]) + ("" if item["lease_active"] else " (lease expired)")
+    branch = (item.get("holder") or {}).get("branch")
+    where = f" on {branch}" if branch else ""
+    return f"{item['owner']}{where}" + ("" if item["lease_active"] else " (lease expired)")
 
 
 def _step(item: Item, escape: Callable[[str], str]) -> str:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gitmilestone import history, timestamps
+from gitmilestone.claims import Holder
 from gitmilestone.messages import Record
 from gitmilestone.model import Context, Milestone, Step
 from gitmilestone.rules import lease_active
@@ -32,21 +33,19 @@ def _step(s: Step) -> dict[str, Any]:
     }
 
 
-def _todo(
-    m: Milestone, actor: str | None, held_by_other: bool, waiting: Sequence[str]
-) -> list[str]:
+def _todo(m: Milestone, actor: str | None, holder: Holder, waiting: Sequence[str]) -> list[str]:
     mid = m.milestone_id
     if m.status == "completed":
         return [f"it is completed; `git milestone reopen {mid}` to work on it again"]
     if m.status == "abandoned":
         return [f"it is abandoned; `git milestone reopen {mid}` to take it up again"]
     todo = []
-    if held_by_other:
+    if holder.held_by_other(actor):
         todo.append(
-            f"{m.owner} holds it: ask them to `git milestone release {mid}`, wait for the "
-            f"lease to expire, or take it over with `git milestone claim {mid} --force`"
+            f"{holder.label()} holds it: ask them to `git milestone release {mid}`, wait for "
+            f"the lease to expire, or take it over with `git milestone claim {mid} --force`"
         )
-    elif m.owner is None or m.owner != actor:
+    elif holder.name is None or holder.name != actor or not holder.active:
         todo.append(
             f"claim it: `git milestone claim {mid}` (or `git milestone resume {mid} --claim`)"
         )
@@ -78,12 +77,16 @@ def briefing(
     now: datetime,
     lease: timedelta,
     actor: str | None,
+    holder: Holder | None = None,
     dependencies: Mapping[str, str | None],
     recent: Sequence[Record],
 ) -> dict[str, Any]:
     """The briefing as data; `dependencies` maps each `depends_on` id to its status (None:
-    no such milestone), `recent` is this milestone's last commits, newest first."""
-    active = lease_active(m, now, lease)
+    no such milestone), `recent` is this milestone's last commits, newest first; `holder`
+    is who holds it (the claims registry's view; without it, the file's owner)."""
+    if holder is None:
+        expires = None if m.owner is None else m.updated_at + lease
+        holder = Holder(m.owner, lease_active(m, now, lease), None, expires)
     current = m.current_step
     ctx = m.context or Context()
     waiting = [d for d, status in dependencies.items() if status != "completed"]
@@ -96,9 +99,12 @@ def briefing(
         "steps_done": m.done_count,
         "steps_total": len(m.steps),
         "revision": m.revision,
-        "owner": m.owner,
-        "lease_active": active,
-        "lease_expires_at": None if m.owner is None else timestamps.format(m.updated_at + lease),
+        "owner": holder.name,
+        "owner_branch": holder.branch,
+        "lease_active": holder.active,
+        "lease_expires_at": None
+        if holder.expires_at is None or holder.name is None
+        else timestamps.format(holder.expires_at),
         "updated_at": timestamps.format(m.updated_at),
         "updated_by": m.updated_by,
         "why": ctx.why,
@@ -114,7 +120,7 @@ def briefing(
         "handoff_notes": m.handoff_notes,
         "completion_notes": m.completion_notes,
         "recent_commits": [r.to_dict() for r in recent],
-        "todo": _todo(m, actor, active and m.owner != actor, waiting),
+        "todo": _todo(m, actor, holder, waiting),
     }
 
 
@@ -144,7 +150,8 @@ def text(b: Mapping[str, Any]) -> str:
         lines.append("owner: none (free to claim)")
     else:
         state = "active" if b["lease_active"] else "expired"
-        lines.append(f"owner: {b['owner']} (lease {state}, until {b['lease_expires_at']})")
+        where = f" on branch {b['owner_branch']}" if b["owner_branch"] else ""
+        lines.append(f"owner: {b['owner']}{where} (lease {state}, until {b['lease_expires_at']})")
     for label, key in (("why", "why"), ("success", "success_criteria")):
         if b[key]:
             lines.append(f"{label}: {b[key]}")

@@ -294,3 +294,48 @@ def restored(old: Entry | None, current: Entry, who: Claimant) -> Entry:
             renewed_at=None,
         )
     return replace(old, action="undo", actor=who.name, at=now, sequence=current.sequence + 1)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a milestone, all things considered: the registry where it has an entry for
+    the milestone (whatever this branch's file says), else the file's owner."""
+
+    name: str | None
+    active: bool
+    branch: str | None = None
+    expires_at: datetime | None = None
+    in_registry: bool = False
+
+    def held_by_other(self, name: str | None) -> bool:
+        return self.active and self.name != name
+
+    def label(self) -> str:
+        """`-`, `alice`, `alice on feat-x`, with `(lease expired)` when it is."""
+        if self.name is None:
+            return "-"
+        text = self.name if self.branch is None else f"{self.name} on {self.branch}"
+        return text if self.active else f"{text} (lease expired)"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "branch": self.branch,
+            "active": self.active,
+            "expires_at": None if self.expires_at is None else timestamps.format(self.expires_at),
+            "in_registry": self.in_registry,
+        }
+
+
+def holder(
+    owner: str | None,
+    file_active: bool,
+    file_expires: datetime | None,
+    entry: Entry | None,
+    now: datetime,
+) -> Holder:
+    """Combine the file's view (its owner, whether their lease runs, when it ends) with the
+    registry's entry, which wins when there is one."""
+    if entry is None:
+        return Holder(owner, file_active and owner is not None, None, file_expires)
+    return Holder(entry.holder, entry.active(now), entry.branch, entry.expires_at, True)

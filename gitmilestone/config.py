@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
 
@@ -13,13 +13,15 @@ from gitmilestone.errors import Invalid
 CONFIG_FILE = ".gitmilestone.toml"
 DEFAULT_DIR = "MILESTONES"
 DEFAULT_LEASE = timedelta(hours=2)
-_KEYS = frozenset({"dir", "lease"})
+_KEYS = ("dir", "lease", "claims_remote")
 
 
 @dataclass(frozen=True)
 class Settings:
     dir: str = DEFAULT_DIR
     lease: timedelta = DEFAULT_LEASE
+    # The remote whose claims registry decides who holds what (None: this repository's).
+    claims_remote: str | None = None
 
 
 def load_settings(root: Path) -> Settings:
@@ -45,21 +47,37 @@ def parse_settings(data: bytes | None) -> Settings:
         table = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise Invalid(f"{CONFIG_FILE}: not valid TOML ({exc}); fix or remove it") from None
-    unknown = sorted(set(table) - _KEYS)
+    unknown = sorted(set(table) - set(_KEYS))
     if unknown:
-        raise Invalid(f"{CONFIG_FILE}: unknown key {unknown[0]!r}; the keys are `dir` and `lease`")
+        keys = ", ".join(f"`{k}`" for k in _KEYS)
+        raise Invalid(f"{CONFIG_FILE}: unknown key {unknown[0]!r}; the keys are {keys}")
     settings = Settings()
     if "dir" in table:
-        settings = Settings(dir=_check_dir(table["dir"]), lease=settings.lease)
+        settings = replace(settings, dir=_check_dir(table["dir"]))
     if "lease" in table:
         lease = table["lease"]
         try:
             if not isinstance(lease, str):
                 raise ValueError(f"not a duration: {lease!r} (write it like 2h, 90m or 1h30m)")
-            settings = Settings(dir=settings.dir, lease=timestamps.parse_duration(lease))
+            settings = replace(settings, lease=timestamps.parse_duration(lease))
         except ValueError as exc:
             raise Invalid(f"{CONFIG_FILE}: lease: {exc}") from None
+    if "claims_remote" in table:
+        settings = replace(settings, claims_remote=_check_remote(table["claims_remote"]))
     return settings
+
+
+def _check_remote(value: object) -> str:
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or any(c.isspace() or ord(c) < 32 or c in ":\\" for c in value)
+    ):
+        raise Invalid(
+            f'{CONFIG_FILE}: claims_remote must name a git remote, such as "origin" '
+            "(see `git remote -v`)"
+        )
+    return value
 
 
 def _check_dir(value: object) -> str:

@@ -531,6 +531,20 @@ def is_ancestor(repo: Repo, ancestor: str, descendant: str) -> bool:
     return proc.returncode == 0
 
 
+def config_values(repo: Repo, key: str) -> list[str]:
+    """Every value of a multi-valued git config key (such as `remote.origin.fetch`)."""
+    proc = repo.run("config", "-z", "--get-all", key, check=False)
+    return [v for v in proc.stdout.decode("utf-8", "replace").split("\0") if v]
+
+
+def config_add(repo: Repo, key: str, value: str) -> None:
+    repo.run("config", "--add", key, value)
+
+
+def remotes(repo: Repo) -> list[str]:
+    return repo.text("remote").split()
+
+
 def upstream_remote(repo: Repo) -> str | None:
     """The remote the current branch pulls from (`branch.<name>.remote`), if any."""
     branch = current_branch(repo)

@@ -27,6 +27,7 @@ from gitmilestone.errors import GitFailed
 PREFIX = "refs/milestones/claims/"
 REMOTES = "refs/milestones/remotes/"
 FETCH_REFSPEC = "+refs/milestones/claims/*:refs/milestones/remotes/{remote}/claims/*"
+PUSH_REFSPEC = "refs/milestones/claims/*:refs/milestones/claims/*"
 PUSH_ATTEMPTS = 8
 
 # The message ends with the ref's name again, so a message cannot end a record early.
@@ -34,6 +35,29 @@ _FORMAT = (
     "%(refname)%00%(objectname)%00%(objecttype)%00%(committerdate:unix)%00"
     "%(contents)%00%(refname)%00"
 )
+
+
+def fetch_refspec(remote: str) -> str:
+    return FETCH_REFSPEC.format(remote=remote)
+
+
+def fetches_claims(repo: git.Repo, remote: str) -> bool:
+    """Whether a plain `git fetch REMOTE` brings the remote's claims."""
+    return fetch_refspec(remote) in git.config_values(repo, f"remote.{remote}.fetch")
+
+
+def configure_fetch(repo: git.Repo, remote: str) -> bool:
+    """Make a plain `git fetch REMOTE` bring the remote's claims too (into their own
+    namespace, never over this repository's); True when it changed the config.
+
+    Nothing is added for `git push`: a push refspec in the config replaces what a bare
+    `git push` pushes (the current branch, by push.default), and the commands push the
+    claims themselves.
+    """
+    if fetches_claims(repo, remote):
+        return False
+    git.config_add(repo, f"remote.{remote}.fetch", fetch_refspec(remote))
+    return True
 
 
 def local_ref(milestone_id: str) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from gitmilestone import timestamps
+from gitmilestone.claims import Holder
 from gitmilestone.model import Milestone
 from gitmilestone.rules import Leased, lease_active
 from gitmilestone.summary import Summary
@@ -66,8 +67,13 @@ def bar(progress: int, color: bool, width: int = BAR_WIDTH) -> str:
     return "[" + "#" * filled + "-" * (width - filled) + "]"
 
 
-def owner_label(m: Leased, now: datetime, lease: timedelta) -> tuple[str, bool]:
-    """The owner to show, and whether their lease has expired."""
+def owner_label(
+    m: Leased, now: datetime, lease: timedelta, holder: Holder | None = None
+) -> tuple[str, bool]:
+    """The owner to show (the claims registry's holder, when given), and whether their
+    lease has expired."""
+    if holder is not None:
+        return printable(holder.label()), holder.name is not None and not holder.active
     if m.owner is None:
         return "-", False
     expired = not lease_active(m, now, lease)
@@ -86,13 +92,19 @@ _HEADER = ("MILESTONE", "PRIORITY", "STATUS", "PROGRESS", "OWNER", "STEP", "UPDA
 _PROGRESS_WIDTH = BAR_WIDTH + 7
 
 
-def list_table(milestones: Sequence[Summary], now: datetime, lease: timedelta, color: bool) -> str:
+def list_table(
+    milestones: Sequence[Summary],
+    now: datetime,
+    lease: timedelta,
+    color: bool,
+    holders: Mapping[str, Holder] | None = None,
+) -> str:
     if not milestones:
         return "no milestones to show (try --all, or create one with `git milestone new`)"
     rows: list[tuple[str, ...]] = []
     expired_rows: list[bool] = []
     for m in milestones:
-        owner, expired = owner_label(m, now, lease)
+        owner, expired = owner_label(m, now, lease, (holders or {}).get(m.milestone_id))
         rows.append(
             (
                 m.milestone_id,
@@ -133,8 +145,10 @@ def list_table(milestones: Sequence[Summary], now: datetime, lease: timedelta, c
     return "\n".join(lines)
 
 
-def show_text(m: Milestone, now: datetime, lease: timedelta, color: bool) -> str:
-    owner, _ = owner_label(m, now, lease)
+def show_text(
+    m: Milestone, now: datetime, lease: timedelta, color: bool, holder: Holder | None = None
+) -> str:
+    owner, _ = owner_label(m, now, lease, holder)
     lines = [
         style(f"{m.milestone_id}: {printable(m.title)}", color, bold=True),
         f"  priority {m.priority}   status {m.status}   revision {m.revision}",

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from gitmilestone import timestamps
+from gitmilestone.claims import Holder
 from gitmilestone.model import DONE_STEP, Priority, Status, StepStatus
 from gitmilestone.rules import lease_active
 
@@ -104,17 +105,24 @@ def from_row(row: Row) -> Summary:
     return Summary._make(values)
 
 
-def to_dict(s: Summary, now: datetime, lease: timedelta) -> dict[str, object]:
-    """The `--json` form of one row of `list` and `next`."""
+def to_dict(
+    s: Summary, now: datetime, lease: timedelta, holder: Holder | None = None
+) -> dict[str, object]:
+    """The `--json` form of one row of `list` and `next`; with `holder` (the claims
+    registry's view), `owner` and `lease_active` are theirs."""
     current = s.current_step
+    held: dict[str, object] = (
+        {"owner": s.owner, "lease_active": lease_active(s, now, lease)}
+        if holder is None
+        else {"owner": holder.name, "lease_active": holder.active, "holder": holder.to_dict()}
+    )
     return {
         "milestone_id": s.milestone_id,
         "title": s.title,
         "priority": s.priority,
         "status": s.status,
         "progress": s.progress,
-        "owner": s.owner,
-        "lease_active": lease_active(s, now, lease),
+        **held,
         "current_step": None
         if current is None
         else {"step": current.step, "description": current.description, "status": current.status},

@@ -179,7 +179,7 @@ def test_a_fetch_never_overwrites_a_claim_that_was_not_pushed(
     claim = local_b.get("other")
     entry = claims.take(None, "other", who("bob"), action="claim")
     assert entry is not None and local_b.swap(claim, entry) is not None
-    b.git("fetch", "-q", "origin", registry.FETCH_REFSPEC.format(remote="origin"))
+    b.git("fetch", "-q", "origin", registry.fetch_refspec("origin"))
     known = local_b.all()
     assert known["other"].entry.holder == "bob"  # type: ignore[union-attr]
     assert known["deploy"].entry.holder == "alice"  # type: ignore[union-attr]

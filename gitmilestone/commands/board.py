@@ -7,17 +7,18 @@ from pathlib import Path
 from typing import Any
 
 from gitmilestone import board as render_board
-from gitmilestone import marked, messages, store, textfiles
+from gitmilestone import holding, marked, messages, store, textfiles
+from gitmilestone.claims import Holder
 from gitmilestone.model import CLOSED, PRIORITIES
 from gitmilestone.output import Result
 from gitmilestone.summary import Summary, to_dict
 from gitmilestone.workspace import Workspace, current_time
 
 
-def item(m: Summary, ws: Workspace) -> dict[str, Any]:
+def item(m: Summary, ws: Workspace, holder: Holder | None = None) -> dict[str, Any]:
     """What the board shows of one milestone: `list --json`'s summary and the handoff."""
     return {
-        **to_dict(m, current_time(), ws.settings.lease),
+        **to_dict(m, current_time(), ws.settings.lease, holder),
         "steps_done": m.done,
         "next_session_should": list(m.next_session_should),
         "blockers": list(m.blockers),
@@ -41,7 +42,8 @@ def board(
         (m for m in milestones if show_all or m.status not in CLOSED),
         key=lambda m: (PRIORITIES.index(m.priority), m.milestone_id),
     )
-    items = [item(m, ws) for m in shown]
+    holders = holding.holders(ws, shown, current_time())
+    items = [item(m, ws, holders[m.milestone_id]) for m in shown]
     statuses = {m.milestone_id: m.status for m in milestones}
     content = render_board.markdown(items, statuses, ws.settings.dir)
     block = marked.update(None, render_board.START, render_board.END, content, name="")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gitmilestone import git, timestamps
-from gitmilestone.commands import merge_driver
+from gitmilestone.commands import doctor_claims, merge_driver
 from gitmilestone.commands.hooks import HOOKS, MARKER
 from gitmilestone.commands.merge_driver import DRIVER
 from gitmilestone.errors import MilestoneError
@@ -58,6 +58,7 @@ def doctor(ws: Workspace) -> Result:
         f"{len(checked)} file(s), {len(bad)} with problems",
         "run `git milestone validate`" if bad else "",
     )
+    doctor_claims.check(ws, (c.milestone for c in checked if c.milestone is not None), add)
     return _result(checks)
 
 

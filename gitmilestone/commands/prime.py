@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gitmilestone import protocol, render
+from gitmilestone.claims import Holder
 from gitmilestone.errors import UsageError
 from gitmilestone.model import CLOSED, PRIORITIES
 from gitmilestone.output import Result
@@ -37,28 +38,28 @@ def _short(text: str, width: int) -> str:
     return render.clip(" ".join(text.split()), width)
 
 
-def _item(m: Summary, now: datetime, lease: timedelta) -> dict[str, Any]:
+def _item(m: Summary, h: Holder) -> dict[str, Any]:
     return {
         "milestone_id": m.milestone_id,
         "title": _short(m.title, TITLE_WIDTH),
         "priority": m.priority,
         "status": m.status,
         "progress": m.progress,
-        "owner": None if m.owner is None else _short(m.owner, NAME_WIDTH),
-        "lease_active": lease_active(m, now, lease),
+        "owner": None if h.name is None else _short(h.name, NAME_WIDTH),
+        "lease_active": h.active,
         "current_step": _short(render.current_step_label(m, STEP_WIDTH), STEP_WIDTH),
     }
 
 
-def _blocked_item(m: Summary, now: datetime, lease: timedelta) -> dict[str, Any]:
+def _blocked_item(m: Summary, h: Holder) -> dict[str, Any]:
     reasons = list(m.blockers) or [
         f"step {s.step} is blocked: {s.description}" for s in m.blocked_steps
     ]
     return {
         "milestone_id": m.milestone_id,
         "priority": m.priority,
-        "owner": None if m.owner is None else _short(m.owner, NAME_WIDTH),
-        "lease_active": lease_active(m, now, lease),
+        "owner": None if h.name is None else _short(h.name, NAME_WIDTH),
+        "lease_active": h.active,
         "blockers": [_short(r, BLOCKER_WIDTH) for r in reasons[:1]],
         "blocker_count": len(reasons),
     }
@@ -69,32 +70,37 @@ def _rank(m: Summary) -> tuple[int, str]:
 
 
 def state(
-    milestones: Sequence[Summary], actor: str | None, now: datetime, lease: timedelta
+    milestones: Sequence[Summary],
+    actor: str | None,
+    now: datetime,
+    lease: timedelta,
+    holders: Mapping[str, Holder] | None = None,
 ) -> dict[str, Any]:
-    """Who holds what: the sections in full (sorted) and the counts."""
+    """Who holds what: the sections in full (sorted) and the counts. `holders` is who holds
+    each milestone (the claims registry's view); without it, the files say."""
     from gitmilestone.commands.review import ready
+
+    def who(m: Summary) -> Holder:
+        found = None if holders is None else holders.get(m.milestone_id)
+        return found or Holder(m.owner, m.owner is not None and lease_active(m, now, lease))
 
     open_ = [m for m in milestones if m.status not in CLOSED]
     holding = sorted(
-        (m for m in open_ if actor is not None and m.owner == actor),
+        (m for m in open_ if actor is not None and who(m).name == actor),
         key=lambda m: (m.status != "in_progress", *_rank(m)),
     )
-    rows, why_not = ready(milestones, now, lease)
-    ready_rows = [m for m in rows if actor is None or m.owner != actor]
+    rows, why_not = ready(milestones, now, lease, holders)
+    ready_rows = [m for m in rows if actor is None or who(m).name != actor]
     blocked = sorted(
         (m for m in open_ if m.status == "blocked" or m.blockers),
-        key=lambda m: (m.owner != actor, *_rank(m)),
+        key=lambda m: (who(m).name != actor, *_rank(m)),
     )
     blocked_ids = {m.milestone_id for m in blocked}
-    others = [
-        m
-        for m in open_
-        if m.owner != actor and lease_active(m, now, lease) and m.milestone_id not in blocked_ids
-    ]
+    others = [m for m in open_ if who(m).held_by_other(actor) and m.milestone_id not in blocked_ids]
     return {
-        "holding": [_item(m, now, lease) for m in holding],
-        "ready": [_item(m, now, lease) for m in ready_rows],
-        "blocked": [_blocked_item(m, now, lease) for m in blocked],
+        "holding": [_item(m, who(m)) for m in holding],
+        "ready": [_item(m, who(m)) for m in ready_rows],
+        "blocked": [_blocked_item(m, who(m)) for m in blocked],
         "counts": {
             "open": len(open_),
             "holding": len(holding),
@@ -203,7 +209,10 @@ def prime(ws: Workspace) -> Result:
         if ws.as_actor is not None:
             raise
         actor = None
+    from gitmilestone.holding import holders
+
     milestones, unreadable = ws.summaries()
-    full = state(milestones, actor, current_time(), ws.settings.lease)
+    now = current_time()
+    full = state(milestones, actor, now, ws.settings.lease, holders(ws, milestones, now))
     data = briefing(ws.settings.dir, actor, full, len(unreadable))
     return Result(data, text(data))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from gitmilestone import render
+from gitmilestone import holding, render
 from gitmilestone.model import CLOSED, PRIORITIES
 from gitmilestone.output import Result, use_color
-from gitmilestone.rules import lease_active
 from gitmilestone.summary import to_dict
 from gitmilestone.text import printable
 from gitmilestone.workspace import Workspace, current_time
@@ -24,18 +23,22 @@ def list_milestones(
         rows = [m for m in rows if m.status not in CLOSED]
     if status is not None:
         rows = [m for m in rows if m.status == status]
+    now, lease = current_time(), ws.settings.lease
+    holders = holding.holders(ws, rows, now)
     if mine:
         owner = ws.actor_name
     if owner is not None:
-        rows = [m for m in rows if m.owner == owner]
+        rows = [m for m in rows if holders[m.milestone_id].name == owner]
     rows.sort(key=lambda m: (PRIORITIES.index(m.priority), m.milestone_id))
-    now, lease = current_time(), ws.settings.lease
     warnings = tuple(
         f"unreadable: {printable(f)} (run `git milestone validate {printable(f)}`)" for f in broken
     )
     return Result(
-        lambda: {"milestones": [to_dict(m, now, lease) for m in rows], "unreadable": broken},
-        lambda: render.list_table(rows, now, lease, use_color()),
+        lambda: {
+            "milestones": [to_dict(m, now, lease, holders[m.milestone_id]) for m in rows],
+            "unreadable": broken,
+        },
+        lambda: render.list_table(rows, now, lease, use_color(), holders),
         warnings=warnings,
     )
 
@@ -43,5 +46,6 @@ def list_milestones(
 def show(ws: Workspace, milestone_id: str) -> Result:
     m = ws.load(milestone_id)
     now = current_time()
-    data = {**m.to_dict(), "lease_active": lease_active(m, now, ws.settings.lease)}
-    return Result(data, render.show_text(m, now, ws.settings.lease, use_color()))
+    holder = holding.holder(ws, m, now)
+    data = {**m.to_dict(), "lease_active": holder.active, "holder": holder.to_dict()}
+    return Result(data, render.show_text(m, now, ws.settings.lease, use_color(), holder))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import closing
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ from gitmilestone.output import Result
 from gitmilestone.text import printable
 
 if TYPE_CHECKING:
+    from gitmilestone.claims import Holder
     from gitmilestone.summary import Summary
     from gitmilestone.workspace import Workspace
 
@@ -73,9 +74,13 @@ def resume(ws: Workspace, milestone_id: str, *, claim: bool) -> Result:
         checked = ws.check(path) if path.exists() else None
         found = None if checked is None else checked.milestone
         dependencies[dep] = None if found is None else found.status
+    from gitmilestone import holding
+
+    now = current_time()
     data = briefing.briefing(
         m,
-        now=current_time(),
+        now=now,
+        holder=holding.holder(ws, m, now),
         lease=ws.settings.lease,
         actor=_actor_or_none(ws),
         dependencies=dependencies,
@@ -100,11 +105,19 @@ def _actor_or_none(ws: Workspace) -> str | None:
 
 
 def ready(
-    milestones: Sequence[Summary], now: datetime, lease: timedelta
+    milestones: Sequence[Summary],
+    now: datetime,
+    lease: timedelta,
+    holders: Mapping[str, Holder] | None = None,
 ) -> tuple[list[Summary], Counter[str]]:
     """Milestones ready to work, highest priority first, then oldest; and why the others
-    are not (`held`, `blocked`, `waiting` for depends_on, `closed`)."""
+    are not (`held`, `blocked`, `waiting` for depends_on, `closed`). `holders` says who
+    holds each (the claims registry's view); without it, the files say."""
     from gitmilestone.rules import lease_active
+
+    def held(m: Summary) -> bool:
+        found = None if holders is None else holders.get(m.milestone_id)
+        return lease_active(m, now, lease) if found is None else found.active
 
     status = {m.milestone_id: m.status for m in milestones}
     out: list[Summary] = []
@@ -114,7 +127,7 @@ def ready(
             why_not["closed"] += 1
         elif m.status == "blocked" or m.blockers:
             why_not["blocked"] += 1
-        elif lease_active(m, now, lease):
+        elif held(m):
             why_not["held"] += 1
         elif any(status.get(dep) != "completed" for dep in m.depends_on):
             why_not["waiting"] += 1
@@ -142,8 +155,9 @@ def _nothing(why_not: Counter[str]) -> str:
 
 
 def next_ready(ws: Workspace, *, claim: bool) -> Result:
-    from gitmilestone import store
+    from gitmilestone import holding, store
     from gitmilestone.commands import write
+    from gitmilestone.errors import OwnerConflict
     from gitmilestone.output import use_color
     from gitmilestone.render import list_table
     from gitmilestone.summary import to_dict
@@ -152,32 +166,46 @@ def next_ready(ws: Workspace, *, claim: bool) -> Result:
     lease = ws.settings.lease
     if not claim:
         now = current_time()
-        rows, why_not = ready(ws.summaries().summaries, now, lease)
+        milestones = ws.summaries().summaries
+        holders = holding.holders(ws, milestones, now)
+        rows, why_not = ready(milestones, now, lease, holders)
 
         def data() -> dict[str, object]:
-            return {"ready": [to_dict(m, now, lease) for m in rows], "claimed": None}
+            return {
+                "ready": [to_dict(m, now, lease, holders[m.milestone_id]) for m in rows],
+                "claimed": None,
+            }
 
         if not rows:
             return Result(data, _nothing(why_not))
 
         def text() -> str:
-            return list_table(rows, now, lease, use_color()) + (
+            return list_table(rows, now, lease, use_color(), holders) + (
                 "\nclaim the first with `git milestone next --claim`, "
                 "or any with `git milestone resume ID --claim`"
             )
 
         return Result(data, text)
     # Choose and claim under one lock, from files read under it, so that two callers
-    # never take the same milestone; the claim re-reads it under the same lock.
+    # never take the same milestone; the claim re-reads it under the same lock. A claims
+    # remote may know of claims this clone has not fetched yet: a milestone found held
+    # there is passed over for the next one.
     with store.repository_lock(ws.repo.common_dir):
         now = current_time()
-        rows, why_not = ready(ws.summaries().summaries, now, lease)
-        if not rows:
+        milestones = ws.summaries().summaries
+        holders = holding.holders(ws, milestones, now)
+        rows, why_not = ready(milestones, now, lease, holders)
+        claimed = None
+        while rows and claimed is None:
+            first = rows.pop(0)
+            try:
+                claimed = write.claim(ws, first.milestone_id, force=False, commit=True)
+            except OwnerConflict:
+                why_not["held"] += 1
+        if claimed is None:
             raise NotFound(_nothing(why_not).replace("to work", "to claim", 1))
-        first = rows[0]
-        claimed = write.claim(ws, first.milestone_id, force=False, commit=True)
     mid = first.milestone_id
-    rest = [to_dict(m, now, lease) for m in rows[1:]]
+    rest = [to_dict(m, now, lease, holders[m.milestone_id]) for m in rows]
     briefing = f"for the briefing: `git milestone resume {mid}`"
     return Result(
         {"ready": rest, "claimed": claimed.json_data()},

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitmilestone import git, store, textfiles
+from gitmilestone import git, registry, store, textfiles
+from gitmilestone.errors import NotFound
 from gitmilestone.output import Result
 from gitmilestone.workspace import Workspace
 
@@ -30,6 +31,7 @@ def init(ws: Workspace, *, hooks: bool, commit: bool, agents: bool = False) -> R
     write the agent instructions (see `agents`); commit it all as one commit."""
     from gitmilestone.commands import merge_driver
 
+    remote = claims_remote(ws)
     readme = ws.directory / "README.md"
     attributes = ws.repo.root / ".gitattributes"
     with store.repository_lock(ws.repo.common_dir):
@@ -63,6 +65,11 @@ def init(ws: Workspace, *, hooks: bool, commit: bool, agents: bool = False) -> R
             git.unstage_new(ws.repo, [ws.rel(p) for p, o in originals.items() if o is None])
             raise
     hook_lines: list[str] = []
+    if remote is not None and registry.configure_fetch(ws.repo, remote):
+        hook_lines.append(
+            f"`git fetch {remote}` now brings the claims registry too "
+            f"(into {registry.REMOTES}{remote}/claims/)"
+        )
     if hooks:
         from gitmilestone.commands.hooks import install_hooks
 
@@ -83,6 +90,7 @@ def init(ws: Workspace, *, hooks: bool, commit: bool, agents: bool = False) -> R
         "hooks": hooks,
         "agents": agents,
         "merge_driver": registration,
+        "claims_remote": remote,
     }
     missing = merge_driver.not_on_path()
     return Result(data, "\n".join([text, *hook_lines]), warnings=(missing,) if missing else ())
@@ -92,6 +100,21 @@ def _plan_agents(ws: Workspace) -> textfiles.Planned:
     from gitmilestone.commands.agents import edits
 
     return textfiles.plan(ws, edits(ws))
+
+
+def claims_remote(ws: Workspace) -> str | None:
+    """The remote whose claims `git fetch` should bring: `claims_remote` when set, else
+    `origin` when there is one."""
+    names = git.remotes(ws.repo)
+    if ws.settings.claims_remote is not None:
+        if ws.settings.claims_remote not in names:
+            raise NotFound(
+                f"claims_remote = {ws.settings.claims_remote!r} in .gitmilestone.toml, but "
+                "this repository has no such remote; add it (`git remote add NAME URL`) "
+                "or change the setting"
+            )
+        return ws.settings.claims_remote
+    return "origin" if "origin" in names else None
 
 
 def _read(path: Path) -> bytes | None:

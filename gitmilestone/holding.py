@@ -1,0 +1,53 @@
+"""Who holds each milestone, for the commands that read: the claims registry where it has an
+entry (shared by every branch, worktree and clone), else this branch's file.
+
+Reads stay cheap: every milestone's claim comes from one `git for-each-ref`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from gitmilestone import claims
+from gitmilestone.claims import Entry, Holder
+from gitmilestone.rules import Leased, lease_active
+
+if TYPE_CHECKING:
+    from gitmilestone.registry import Registry
+    from gitmilestone.workspace import Workspace
+
+
+class Known(Leased, Protocol):
+    """A milestone or its summary: what holding needs of it."""
+
+    @property
+    def milestone_id(self) -> str: ...
+
+
+def registry(ws: Workspace) -> Registry:
+    from gitmilestone.registry import Registry
+
+    return Registry(ws.repo, ws.settings.claims_remote)
+
+
+def holders(ws: Workspace, milestones: Iterable[Known], now: datetime) -> dict[str, Holder]:
+    """Each milestone's holder, by id."""
+    known = registry(ws).all()
+    out = {}
+    for m in milestones:
+        claim = known.get(m.milestone_id)
+        out[m.milestone_id] = of(ws, m, now, None if claim is None else claim.entry)
+    return out
+
+
+def holder(ws: Workspace, m: Known, now: datetime) -> Holder:
+    """One milestone's holder (reads only its own registry ref)."""
+    return of(ws, m, now, registry(ws).get(m.milestone_id).entry)
+
+
+def of(ws: Workspace, m: Leased, now: datetime, entry: Entry | None) -> Holder:
+    lease = ws.settings.lease
+    expires = None if m.owner is None else m.updated_at + lease
+    return claims.holder(m.owner, lease_active(m, now, lease), expires, entry, now)
