@@ -18,6 +18,11 @@ from typing import Any
 Check = Callable[[Any], bool]
 
 _ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "title", "description", "$comment"})
+# In draft 2020-12 `format` only annotates unless a validator opts in (jsonschema does not,
+# check-jsonschema does): the schema states what it asserts with a `pattern` beside it, so
+# every validator agrees. A `format` with no `pattern` would be checked by some validators
+# and not others, so it is refused.
+_FORMAT = "format"
 
 
 def _is_integer(x: Any) -> bool:
@@ -71,9 +76,13 @@ class _Compiler:
             return []
         if schema is False:
             return ["return False"]
-        unknown = set(schema) - _ANNOTATIONS - _KEYWORDS
+        unknown = set(schema) - _ANNOTATIONS - _KEYWORDS - {_FORMAT}
         if unknown:
             raise ValueError(f"fastschema does not implement: {sorted(unknown)}")
+        if _FORMAT in schema and "pattern" not in schema:
+            raise ValueError(
+                f"format {schema[_FORMAT]!r} needs a pattern beside it that asserts it"
+            )
         out: list[str] = []
         if "$ref" in schema:
             out.append(f"if not {self.ref(schema['$ref'])}(x): return False")

@@ -145,6 +145,8 @@ class Milestone:
     handoff_notes: str = ""
     completion_notes: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # `$schema`: where editors find the schema; kept as it is, written first.
+    schema_ref: str | None = None
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> Milestone:
@@ -170,11 +172,14 @@ class Milestone:
             handoff_notes=doc.get("handoff_notes", ""),
             completion_notes=doc.get("completion_notes"),
             extra=_extra(doc),
+            schema_ref=doc.get("$schema"),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The document in the SPEC's key order; `x-` keys last."""
-        out: dict[str, Any] = {
+        """The document in the SPEC's key order (`$schema` first, for editors); `x-` keys
+        last."""
+        out: dict[str, Any] = {} if self.schema_ref is None else {"$schema": self.schema_ref}
+        out |= {
             "milestone_id": self.milestone_id,
             "title": self.title,
             "priority": self.priority,

@@ -122,9 +122,28 @@ def schema_findings(file: str, doc: Any) -> list[Finding]:
     validator = Draft202012Validator(schema.schema())
     errors = sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     return [
-        Finding(file, "M002", json_path(e.absolute_path), f"{_short(e.message)}; {SCHEMA_HINT}")
+        Finding(file, "M002", json_path(e.absolute_path), _schema_message(e.absolute_path, e))
         for e in errors
     ]
+
+
+def _schema_message(path: Any, error: Any) -> str:
+    # Every *_at field is a timestamp: say what one looks like rather than which of the
+    # schema's alternatives it missed.
+    where = list(path)
+    if where and str(where[-1]).endswith("_at") and isinstance(error.instance, str):
+        return (
+            f"{_short(repr(error.instance), 60)} is not a valid date and time such as "
+            f"2025-11-15T00:20:00Z; {SCHEMA_HINT}"
+        )
+    return f"{_short(error.message)}; {SCHEMA_HINT}"
+
+
+def _bad_time(value: str) -> str:
+    return (
+        f"{_short(repr(value), 60)} is not a valid date and time; write it like "
+        "2025-11-15T00:20:00Z"
+    )
 
 
 def _short(message: str, limit: int = 160) -> str:
@@ -170,12 +189,7 @@ def _timestamp_findings(file: str, doc: Any) -> Iterator[Finding]:
         try:
             timestamps.parse(value)
         except ValueError:
-            yield Finding(
-                file,
-                "M002",
-                path,
-                f"{value!r} is not a valid date and time; write it like 2025-11-15T00:20:00Z",
-            )
+            yield Finding(file, "M002", path, _bad_time(value))
 
 
 def is_readable(doc: Any) -> bool:

@@ -125,6 +125,7 @@ def create(
     needs: tuple[str, ...] = (),
     depends_on: tuple[str, ...] = (),
     claim: bool = False,
+    schema_ref: str | None = None,
 ) -> Outcome:
     check_line(title, "TITLE", "a title")
     for option, values in (("--step", steps), ("--file", files), ("--needs", needs)):
@@ -154,6 +155,7 @@ def create(
         context=context,
         depends_on=depends_on or None,
         steps=tuple(Step(i, text) for i, text in enumerate(steps, 1)),
+        schema_ref=schema_ref,
     )
     summary = f'create "{title}" ({len(steps)} step{"" if len(steps) == 1 else "s"})'
     return m, Change("create", summary, free=(title,))

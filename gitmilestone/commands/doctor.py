@@ -50,6 +50,7 @@ def doctor(ws: Workspace) -> Result:
         add("actor", False, exc.message, "run `git config milestone.actor NAME`")
     _hooks(ws, add)
     _merge_driver(ws, add)
+    _schema_copy(ws, add)
     checked = [] if problem else ws.all()
     bad = [c.file for c in checked if c.findings]
     add(
@@ -139,6 +140,23 @@ def _merge_driver(ws: Workspace, add: Add) -> None:
         )
     else:
         add("merge driver", True, f"`{command}` runs")
+
+
+def _schema_copy(ws: Workspace, add: Add) -> None:
+    from gitmilestone.schema import REPO_COPY, schema_text
+
+    path = ws.directory / REPO_COPY
+    try:
+        current = path.read_text("utf-8") == schema_text()
+    except (OSError, UnicodeDecodeError):
+        add("schema", True, f"no {ws.rel(path)} for editors", "`git milestone init` writes it")
+        return
+    add(
+        "schema",
+        current,
+        ws.rel(path) + ("" if current else " differs from this version's schema"),
+        "" if current else "run `git milestone init` to update it",
+    )
 
 
 def _result(checks: list[dict[str, object]]) -> Result:

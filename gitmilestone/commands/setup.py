@@ -23,6 +23,8 @@ status and progress, and what the next session should do. Change them with
     git milestone log               # who did what, from git history
 
 Hand edits are fine too: `git milestone validate` (and the pre-commit hooks) check them.
+`schema/` holds the JSON Schema the files name in `$schema`, so editors check and
+complete them as you type; `git milestone init` keeps it current.
 """
 
 
@@ -30,18 +32,25 @@ def init(ws: Workspace, *, hooks: bool, commit: bool, agents: bool = False) -> R
     """Create the milestone directory and register the merge driver; with `agents`, also
     write the agent instructions (see `agents`); commit it all as one commit."""
     from gitmilestone.commands import merge_driver
+    from gitmilestone.schema import REPO_COPY, schema_text
 
     remote = claims_remote(ws)
     readme = ws.directory / "README.md"
     attributes = ws.repo.root / ".gitattributes"
+    schema_copy = ws.directory / REPO_COPY
     with store.repository_lock(ws.repo.common_dir):
         # Planned first: broken markers in AGENTS.md stop init before anything is written.
         instructions = _plan_agents(ws) if agents else None
-        originals = {p: _read(p) for p in (readme, attributes)}
+        originals = {p: _read(p) for p in (readme, attributes, schema_copy)}
         changed = []
         if originals[readme] is None:
             store.write_atomic(readme, README)
             changed.append(ws.rel(readme))
+        # The schema in the repository, for editors (new files point at it in `$schema`);
+        # kept to this version's schema.
+        if originals[schema_copy] != schema_text().encode("utf-8"):
+            store.write_atomic(schema_copy, schema_text())
+            changed.append(ws.rel(schema_copy))
         attributes_changed, registration = merge_driver.configure(ws.repo, ws.settings.dir)
         changed += attributes_changed
         if instructions is not None:

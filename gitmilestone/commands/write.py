@@ -83,6 +83,11 @@ def new(
     if any(not s.strip() for s in steps):
         raise UsageError("--step: a step needs a description")
 
+    from gitmilestone.schema import REPO_COPY, REPO_REF
+
+    # Point editors at the repository's copy of the schema, when `init` wrote one.
+    schema_ref = REPO_REF if (ws.directory / REPO_COPY).is_file() else None
+
     def create(current: Milestone | None, actor: Actor) -> Outcome:
         if current is not None or ws.path_for(milestone_id).exists():
             raise Invalid(
@@ -101,6 +106,7 @@ def new(
             needs=needs,
             depends_on=depends_on,
             claim=claim,
+            schema_ref=schema_ref,
         )
 
     result = _result(ws, ws.write(milestone_id, create, commit=commit))

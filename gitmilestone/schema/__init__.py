@@ -10,6 +10,11 @@ from typing import Any
 from gitmilestone.fastschema import Check, compile_schema
 
 SCHEMA_FILE = "milestone-v1.schema.json"
+# Where `init` puts a copy in the repository, relative to the milestone directory (a
+# subdirectory: only *.json directly in the directory are milestones), and what new
+# milestone files say in `$schema`, relative to themselves, so editors find it.
+REPO_COPY = f"schema/{SCHEMA_FILE}"
+REPO_REF = f"./{REPO_COPY}"
 
 
 @cache
