@@ -68,7 +68,11 @@ def test_init_creates_the_directory_with_a_readme_in_one_commit(repo: Repo) -> N
     assert "initialized MILESTONES/" in ran.stdout
     assert "git milestone" in repo.read("MILESTONES/README.md")
     assert repo.commit_count() == before + 1
-    assert repo.files_in() == [".gitattributes", "MILESTONES/README.md"]
+    assert repo.files_in() == [
+        ".gitattributes",
+        "MILESTONES/README.md",
+        "MILESTONES/schema/milestone-v1.schema.json",
+    ]
     assert "MILESTONES/*.json merge=" in repo.read(".gitattributes")
     assert repo.trailers() == {"Milestone-Action": ["init"], "Milestone-Actor": ["alice"]}
 
@@ -82,7 +86,11 @@ def test_init_and_new_honour_the_directory_in_gitmilestone_toml(repo: Repo) -> N
     repo.git("add", ".gitmilestone.toml")
     repo.git("commit", "-q", "-m", "settings")
     ok(repo.gm("init"))
-    assert repo.files_in() == [".gitattributes", "SESSIONS/MILESTONES/README.md"]
+    assert repo.files_in() == [
+        ".gitattributes",
+        "SESSIONS/MILESTONES/README.md",
+        "SESSIONS/MILESTONES/schema/milestone-v1.schema.json",
+    ]
     ok(repo.gm("new", "Elsewhere", "--step", "one"))
     assert repo.files_in() == ["SESSIONS/MILESTONES/elsewhere.json"]
     assert not repo.file("MILESTONES").exists()

@@ -138,7 +138,11 @@ def test_no_commit_writes_and_stages_without_committing(
     assert repo.commit_count() == before
     assert "staged" in ran.stdout
     if command[0] == "init":
-        assert staged(repo) == [".gitattributes", "MILESTONES/README.md"]
+        assert staged(repo) == [
+            ".gitattributes",
+            "MILESTONES/README.md",
+            "MILESTONES/schema/milestone-v1.schema.json",
+        ]
     elif command[0] == "new":
         assert staged(repo) == ["MILESTONES/another-one.json"]
         assert doc(repo, "MILESTONES/another-one.json")["revision"] == 1
