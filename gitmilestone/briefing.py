@@ -14,7 +14,7 @@ from gitmilestone import history, timestamps
 from gitmilestone.claims import Holder
 from gitmilestone.messages import Record
 from gitmilestone.model import Context, Milestone, Step
-from gitmilestone.rules import lease_active
+from gitmilestone.rules import lease_active, lease_end
 from gitmilestone.text import printable
 
 NOTE_LIMIT = 400
@@ -85,8 +85,7 @@ def briefing(
     no such milestone), `recent` is this milestone's last commits, newest first; `holder`
     is who holds it (the claims registry's view; without it, the file's owner)."""
     if holder is None:
-        expires = None if m.owner is None else m.updated_at + lease
-        holder = Holder(m.owner, lease_active(m, now, lease), None, expires)
+        holder = Holder(m.owner, lease_active(m, now, lease), None, lease_end(m, lease))
     current = m.current_step
     ctx = m.context or Context()
     waiting = [d for d, status in dependencies.items() if status != "completed"]
@@ -151,7 +150,8 @@ def text(b: Mapping[str, Any]) -> str:
     else:
         state = "active" if b["lease_active"] else "expired"
         where = f" on branch {b['owner_branch']}" if b["owner_branch"] else ""
-        lines.append(f"owner: {b['owner']}{where} (lease {state}, until {b['lease_expires_at']})")
+        until = b["lease_expires_at"] or "the end of the calendar"
+        lines.append(f"owner: {b['owner']}{where} (lease {state}, until {until})")
     for label, key in (("why", "why"), ("success", "success_criteria")):
         if b[key]:
             lines.append(f"{label}: {b[key]}")

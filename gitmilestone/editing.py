@@ -22,11 +22,10 @@ from gitmilestone.workflow import (
     Actor,
     Outcome,
     _label,
-    _not_held_by_other,
     _require_open,
     _step,
-    _take,
-    _write,
+    may_write,
+    written,
 )
 
 FIELDS = "Milestone-Fields"
@@ -97,9 +96,9 @@ def edit(m: Milestone, actor: Actor, edits: Edits, graph: Graph | None = None) -
     changed += [k for k in keys if before.get(k) != after.get(k)]
     if not changed:
         return None
-    _not_held_by_other(m, actor)
+    may_write(m, actor, take=False)
     names = ", ".join(changed)
-    new = _write(m, actor, **changes)
+    new = written(m, actor, **changes)
     return new, Change("edit", f"edit {names}", details=((FIELDS, names),))
 
 
@@ -108,9 +107,9 @@ def dep_add(m: Milestone, actor: Actor, other: str, graph: Graph) -> Outcome | N
     depends on `m` (directly or through others), which would make a cycle."""
     if other in (m.depends_on or ()):
         return None
-    _not_held_by_other(m, actor)
+    may_write(m, actor, take=False)
     _check_dependencies(m.milestone_id, [other], graph)
-    new = _write(m, actor, depends_on=(*(m.depends_on or ()), other))
+    new = written(m, actor, depends_on=(*(m.depends_on or ()), other))
     return new, Change("dep-add", f"depend on {other}", details=((DEPENDENCY, other),))
 
 
@@ -118,9 +117,9 @@ def dep_remove(m: Milestone, actor: Actor, other: str) -> Outcome | None:
     """`m` no longer depends on `other`."""
     if other not in (m.depends_on or ()):
         return None
-    _not_held_by_other(m, actor)
+    may_write(m, actor, take=False)
     rest = tuple(d for d in m.depends_on or () if d != other)
-    new = _write(m, actor, depends_on=rest or None)
+    new = written(m, actor, depends_on=rest or None)
     return new, Change("dep-remove", f"no longer depend on {other}", details=((DEPENDENCY, other),))
 
 
@@ -166,7 +165,7 @@ def step_remove(m: Milestone, actor: Actor, number: int, *, force: bool = False)
     completing that step with `advance` would."""
     _require_open(m, "remove a step from")
     target = _step(m, number)
-    _take(m, actor)
+    may_write(m, actor, take=True)
     forced = _needs_force(m, target, "removing", force)
     steps = _renumber(s for s in m.steps if s.step != number)
     if m.status == "blocked" and not m.blockers and all(s.status != "blocked" for s in steps):
@@ -203,7 +202,7 @@ def step_move(
         raise NotFound(f"--to {to}: {m.milestone_id} has steps 1..{len(m.steps)}")
     if to == number:
         return None
-    _take(m, actor)
+    may_write(m, actor, take=True)
     forced = _needs_force(m, target, "moving", force)
     steps = [s for s in m.steps if s.step != number]
     steps.insert(to - 1, target)
@@ -327,10 +326,11 @@ def _steps_change(
     status: Status | None = None,
 ) -> Outcome:
     """A change of steps: the actor takes the milestone (a completed one is released)."""
-    previous, _ = _take(m, actor)
+    access = may_write(m, actor, take=True)
+    previous = access.previous_owner
     status = status or m.status
-    owner = None if status == "completed" else actor.name
-    new = _write(m, actor, steps=steps, status=status, owner=owner)
+    owner = None if status == "completed" else access.owner
+    new = written(m, actor, steps=steps, status=status, owner=owner)
     tail = ", milestone completed" if status == "completed" and m.status != "completed" else ""
     summary = f"{change.summary} ({new.progress}%){tail}"
     return new, replace(change, summary=summary, previous_owner=previous)

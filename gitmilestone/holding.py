@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from gitmilestone import claims
 from gitmilestone.claims import Entry, Holder
-from gitmilestone.rules import Leased, lease_active
+from gitmilestone.rules import Leased, lease_active, lease_end
 
 if TYPE_CHECKING:
     from gitmilestone.registry import Registry
@@ -49,5 +49,5 @@ def holder(ws: Workspace, m: Known, now: datetime) -> Holder:
 
 def of(ws: Workspace, m: Leased, now: datetime, entry: Entry | None) -> Holder:
     lease = ws.settings.lease
-    expires = None if m.owner is None else m.updated_at + lease
+    expires = lease_end(m, lease)
     return claims.holder(m.owner, lease_active(m, now, lease), expires, entry, now)

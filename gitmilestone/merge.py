@@ -21,7 +21,8 @@ from gitmilestone.model import derive_progress
 
 Doc = Mapping[str, Any]
 _TIMES = frozenset(
-    {"created_at", "updated_at", "claimed_at", "started_at", "completed_at", "reopened_at"}
+    {"created_at", "updated_at", "claimed_at", "renewed_at"}
+    | {"started_at", "completed_at", "reopened_at"}
 )
 _LATEST_WINS = frozenset({"next_session_should", "handoff_notes", "updated_by"})
 _STEP_RANK = {"pending": 0, "blocked": 1, "in_progress": 2, "skipped": 3, "completed": 3}
@@ -268,6 +269,9 @@ def merge(base: Doc, ours: Doc, theirs: Doc) -> Merged:
         if value is not _MISSING:
             out[key] = value
     out = _reorder(out, ours, theirs)
+    if out.get("owner") is None:
+        # A lease belongs to an owner: one side's renewal does not outlive the other's release.
+        out.pop("renewed_at", None)
     if isinstance(out.get("steps"), list) and isinstance(out.get("status"), str):
         from gitmilestone.model import Step
 

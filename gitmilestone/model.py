@@ -138,6 +138,7 @@ class Milestone:
     revision: int = 0
     updated_by: str | None = None
     claimed_at: datetime | None = None
+    renewed_at: datetime | None = None
     context: Context | None = None
     depends_on: tuple[str, ...] | None = None
     next_session_should: tuple[str, ...] = ()
@@ -164,6 +165,7 @@ class Milestone:
             updated_at=timestamps.parse(doc["updated_at"]),
             updated_by=doc.get("updated_by"),
             claimed_at=_time(doc.get("claimed_at")),
+            renewed_at=_time(doc.get("renewed_at")),
             context=None if context is None else Context.from_dict(context),
             depends_on=None if depends is None else tuple(depends),
             steps=tuple(Step.from_dict(s) for s in doc["steps"]),
@@ -194,6 +196,8 @@ class Milestone:
             out["updated_by"] = self.updated_by
         if self.claimed_at is not None:
             out["claimed_at"] = timestamps.format(self.claimed_at)
+        if self.renewed_at is not None:
+            out["renewed_at"] = timestamps.format(self.renewed_at)
         if self.context is not None:
             out["context"] = self.context.to_dict()
         if self.depends_on is not None:
@@ -209,6 +213,12 @@ class Milestone:
 
     def dumps(self) -> str:
         return dumps(self.to_dict())
+
+    @property
+    def lease_start(self) -> datetime:
+        """Where the owner's lease is measured from: the owner's own last write
+        (`renewed_at`; a file written before that field existed: `updated_at`)."""
+        return self.renewed_at if self.renewed_at is not None else self.updated_at
 
     @property
     def derived_progress(self) -> int:

@@ -22,7 +22,7 @@ from gitmilestone.errors import Invalid
 from gitmilestone.messages import Change
 from gitmilestone.model import Milestone
 from gitmilestone.rules import Checked, Finding, _timestamp_paths, milestone_findings
-from gitmilestone.workflow import Actor, Outcome, _write
+from gitmilestone.workflow import Actor, Outcome, written
 
 FIXED = "Milestone-Fixed"
 TIMESTAMPS = "timestamps"
@@ -75,7 +75,7 @@ def apply(m: Milestone, actor: Actor, fixes: tuple[str, ...]) -> Outcome | None:
         return None
     steps = tuple(replace(s, step=i) for i, s in enumerate(m.steps, 1))
     status = "in_progress" if "M102" in fixes else m.status
-    new = _write(m, actor, steps=steps, status=status)
+    new = written(m, actor, steps=steps, status=status)
     left = list(milestone_findings("", new))
     if left:
         raise Invalid(f"{m.milestone_id}: a repair would leave {left[0].code}; fix it by hand")

@@ -151,7 +151,7 @@ def _short(message: str, limit: int = 160) -> str:
 
 
 def _timestamp_paths(doc: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
-    for key in ("created_at", "updated_at", "claimed_at"):
+    for key in ("created_at", "updated_at", "claimed_at", "renewed_at"):
         yield f"$.{key}", doc.get(key)
     for i, step in enumerate(doc.get("steps", ())):
         for key in ("started_at", "completed_at", "reopened_at"):
@@ -290,6 +290,14 @@ def _time_findings(file: str, m: Milestone) -> Iterator[Finding]:
         yield Finding(
             file, "M104", "$.updated_at", "updated_at is before created_at; correct the times"
         )
+    if m.renewed_at is not None and m.renewed_at > m.updated_at:
+        yield Finding(
+            file,
+            "M104",
+            "$.renewed_at",
+            "renewed_at (the owner's last write) is after updated_at (the last write); "
+            "set it to the time of the owner's last write",
+        )
     for i, s in enumerate(m.steps):
         if s.started_at and s.completed_at and s.completed_at < s.started_at:
             yield Finding(
@@ -317,12 +325,30 @@ class Leased(Protocol):
     def owner(self) -> str | None: ...
 
     @property
-    def updated_at(self) -> datetime: ...
+    def lease_start(self) -> datetime: ...
 
 
 def lease_active(m: Leased, now: datetime, lease: timedelta) -> bool:
-    """Whether someone holds the milestone: an owner whose last write is within the lease."""
-    return m.owner is not None and now - m.updated_at < lease
+    """Whether someone holds the milestone: an owner whose own last write (`renewed_at`, see
+    `Milestone.lease_start`) is within the lease. Writes by others never renew it."""
+    return m.owner is not None and now - m.lease_start < lease
+
+
+def held_by_other(m: Leased, actor: str | None, now: datetime, lease: timedelta) -> bool:
+    """Whether `actor` must not write `m`: someone else owns it and their lease is active.
+    The one rule for every command, the guard and every other front end."""
+    return m.owner is not None and m.owner != actor and lease_active(m, now, lease)
+
+
+def lease_end(m: Leased, lease: timedelta) -> datetime | None:
+    """When the owner's lease runs out; None with no owner, or past the end of the calendar
+    (a lease that never runs out in practice)."""
+    if m.owner is None:
+        return None
+    try:
+        return m.lease_start + lease
+    except OverflowError:
+        return None
 
 
 def change_findings(
@@ -421,6 +447,26 @@ def _stale_findings(file: str, old: Milestone, new: Milestone) -> Iterator[Findi
             )
 
 
+# What any write changes, and what follows from the rest of the file: a change of these
+# alone (a `validate --fix` repair, say) decides nothing the holder must decide.
+_DERIVED = frozenset(
+    {"steps", "status", "progress", "revision", "updated_at", "updated_by", "renewed_at"}
+)
+
+
+def _decides(old: Milestone, new: Milestone, steps: bool) -> bool:
+    """Whether a change decides something beyond its steps (which M302 covers): a field
+    other than the derived ones, or a status that does not follow from the steps."""
+    before, after = old.to_dict(), new.to_dict()
+    if any(before.get(k) != after.get(k) for k in (set(before) | set(after)) - _DERIVED):
+        return True
+    # A pending milestone with started steps is in progress: that follows (M102).
+    follows = (old.status, new.status) == ("pending", "in_progress") and any(
+        s.status == "in_progress" for s in new.steps
+    )
+    return old.status != new.status and not (steps or follows)
+
+
 def _owner_findings(
     file: str,
     old: Milestone,
@@ -430,18 +476,32 @@ def _owner_findings(
     lease: timedelta,
     forced: bool,
 ) -> Iterator[Finding]:
-    held_by_other = lease_active(old, now, lease) and old.owner != actor
-    if held_by_other and new.owner != old.owner and not forced:
+    held = held_by_other(old, actor, now, lease)
+    changed = steps_changed(old, new)
+    if held and not forced and _decides(old, new, changed):
         yield Finding(
             file,
             "M301",
-            "$.owner",
-            f"{old.owner} holds this milestone (lease active); ask them to release it or "
-            f"take it with `git milestone claim {new.milestone_id} --force`",
+            "$.owner" if new.owner != old.owner else "$",
+            f"{old.owner} holds this milestone (lease active), so only they change it; ask "
+            f"them to release it or take it with `git milestone claim {new.milestone_id} "
+            "--force`",
         )
-    if steps_changed(old, new) and (
-        (held_by_other and not forced) or new.owner not in (None, actor)
+    elif (
+        new.owner is not None
+        and new.owner == old.owner
+        and new.owner != actor
+        and new.lease_start != old.lease_start
     ):
+        yield Finding(
+            file,
+            "M301",
+            "$.renewed_at",
+            f"this change by {actor or 'an unknown actor'} renews the lease of {new.owner}; "
+            f"only {new.owner}'s own writes do: set renewed_at to "
+            f"{timestamps.format(old.lease_start)}",
+        )
+    if changed and ((held and not forced) or new.owner not in (None, actor)):
         yield Finding(
             file,
             "M302",

@@ -43,6 +43,12 @@ class Summary(NamedTuple):
     revision: int
     updated_by: str | None
     blocked_steps: tuple[CurrentStep, ...]
+    renewed_at: datetime | None = None
+
+    @property
+    def lease_start(self) -> datetime:
+        """Where the owner's lease is measured from (see `Milestone.lease_start`)."""
+        return self.renewed_at if self.renewed_at is not None else self.updated_at
 
 
 def from_document(doc: Mapping[str, Any]) -> Summary:
@@ -75,11 +81,12 @@ def from_document(doc: Mapping[str, Any]) -> Summary:
             for s in steps
             if s["status"] == "blocked"
         ),
+        None if doc.get("renewed_at") is None else timestamps.parse(doc["renewed_at"]),
     )
 
 
 Row = tuple[Any, ...]
-_CREATED, _UPDATED, _CURRENT, _BLOCKED = 6, 7, 10, 16
+_CREATED, _UPDATED, _CURRENT, _BLOCKED, _RENEWED = 6, 7, 10, 16, 17
 
 
 def to_row(s: Summary) -> Row:
@@ -89,6 +96,7 @@ def to_row(s: Summary) -> Row:
     row[_UPDATED] = s.updated_at.isoformat()
     row[_CURRENT] = None if s.current_step is None else tuple(s.current_step)
     row[_BLOCKED] = tuple(tuple(b) for b in s.blocked_steps)
+    row[_RENEWED] = None if s.renewed_at is None else s.renewed_at.isoformat()
     return tuple(row)
 
 
@@ -102,6 +110,8 @@ def from_row(row: Row) -> Summary:
     current = row[_CURRENT]
     values[_CURRENT] = None if current is None else CurrentStep(*current)
     values[_BLOCKED] = tuple(CurrentStep(*b) for b in row[_BLOCKED])
+    renewed = row[_RENEWED]
+    values[_RENEWED] = None if renewed is None else datetime.fromisoformat(renewed)
     return Summary._make(values)
 
 

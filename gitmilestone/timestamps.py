@@ -69,17 +69,27 @@ def truncate(moment: datetime) -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
+MAX_LEASE = timedelta(days=365)
+
+
 def parse_duration(text: str) -> timedelta:
-    """Parse a lease such as `2h`, `90m`, `1h30m` or `45s`."""
+    """Parse a lease such as `2h`, `90m`, `1h30m` or `45s`: from 1s to 365d."""
     pos, total = 0, 0
     compact = text.strip()
     for m in _LEASE.finditer(compact):
         if m.start() != pos:
             break
-        total += int(m.group(1)) * _UNITS[m.group(2)]
+        digits = m.group(1)
+        # A number of a thousand digits is just "too long", not a slow or failing int().
+        total += (int(digits) if len(digits) <= 16 else 10**16) * _UNITS[m.group(2)]
         pos = m.end()
-    if not compact or pos != len(compact) or total <= 0:
-        raise ValueError(f"not a duration: {text!r} (write it like 2h, 90m or 1h30m)")
+    shown = repr(text if len(text) <= 40 else text[:39] + "…")
+    if not compact or pos != len(compact):
+        raise ValueError(f"not a duration: {shown} (write it like 2h, 90m or 1h30m)")
+    if total <= 0:
+        raise ValueError(f"{shown} is no time at all; a lease is at least 1s, like 2h or 90m")
+    if total > MAX_LEASE.total_seconds():
+        raise ValueError(f"{shown} is longer than 365 days; a lease is at most 365d")
     return timedelta(seconds=total)
 
 

@@ -2,17 +2,19 @@
 
 Every operation takes the current milestone, who acts and when, and returns the new
 milestone with a `Change` for the commit message, or None when there is nothing to do.
-Each write renews the lease, bumps `revision` and recomputes `progress`.
+Each asks `access.may_write` first (the one who-may-write rule) and stamps the result with
+`access.written` (revision + 1, progress recomputed, the owner's lease renewed by the
+owner's own writes only).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from gitmilestone import timestamps
-from gitmilestone.errors import Invalid, NotFound, OwnerConflict, UsageError
+from gitmilestone.access import TICK, Access, Actor, may_write, stamp, written
+from gitmilestone.errors import Invalid, NotFound, UsageError
 from gitmilestone.messages import Change
 from gitmilestone.model import (
     CLOSED,
@@ -22,22 +24,10 @@ from gitmilestone.model import (
     Status,
     Step,
     StepStatus,
-    derive_progress,
 )
-from gitmilestone.rules import lease_active
 from gitmilestone.text import check_line
 
-TICK = timedelta(milliseconds=1)
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts, when, and how long a claim lasts."""
-
-    name: str
-    now: datetime
-    lease: timedelta
-
+__all__ = ["TICK", "Access", "Actor", "Outcome", "may_write", "stamp", "written"]
 
 Outcome = tuple[Milestone, Change]
 
@@ -46,46 +36,10 @@ def _when(m: Milestone, actor: Actor) -> datetime:
     return stamp(actor, m.updated_at)
 
 
-def stamp(actor: Actor, previous: datetime | None = None) -> datetime:
-    """Now, but always after the previous write, so `updated_at` only moves forward."""
-    now = timestamps.truncate(actor.now)
-    if previous is not None and now <= previous:
-        return previous + TICK
-    return now
-
-
-def _write(m: Milestone, actor: Actor, **changes: Any) -> Milestone:
-    when = stamp(actor, m.updated_at)
-    new = replace(m, **changes)
-    if new.owner is not None and new.owner != m.owner:
-        new = replace(new, claimed_at=when)
-    if new.owner is None:
-        new = replace(new, claimed_at=None)
-    return replace(
-        new,
-        revision=m.revision + 1,
-        updated_at=when,
-        updated_by=actor.name,
-        progress=derive_progress(new.steps, new.status),
-    )
-
-
 def _label(m: Milestone, number: int) -> str:
     step = m.step(number)
     description = step.description if step else ""
     return f'step {number}/{len(m.steps)} "{description}"'
-
-
-def _holder_age(m: Milestone, actor: Actor) -> str:
-    return timestamps.describe_age(actor.now - m.updated_at)
-
-
-def _conflict(m: Milestone, actor: Actor) -> OwnerConflict:
-    return OwnerConflict(
-        f"{m.owner} holds {m.milestone_id} (last write {_holder_age(m, actor)} ago, lease "
-        f"{timestamps.describe_age(actor.lease)}); ask {m.owner} to release it, or take it "
-        f"over with `git milestone claim {m.milestone_id} --force`"
-    )
 
 
 def _require_open(m: Milestone, verb: str) -> None:
@@ -94,22 +48,6 @@ def _require_open(m: Milestone, verb: str) -> None:
             f"{m.milestone_id} is {m.status}; reopen it first "
             f"(`git milestone reopen {m.milestone_id}`) to {verb} it"
         )
-
-
-def _not_held_by_other(m: Milestone, actor: Actor) -> None:
-    if m.owner != actor.name and lease_active(m, actor.now, actor.lease):
-        raise _conflict(m, actor)
-
-
-def _take(m: Milestone, actor: Actor, force: bool = False) -> tuple[str | None, bool]:
-    """Check that `actor` may take the milestone: (previous owner, forced)."""
-    if m.owner == actor.name or m.owner is None:
-        return None, False
-    if lease_active(m, actor.now, actor.lease):
-        if not force:
-            raise _conflict(m, actor)
-        return m.owner, True
-    return m.owner, False
 
 
 def create(
@@ -152,6 +90,7 @@ def create(
         updated_at=when,
         updated_by=actor.name,
         claimed_at=when if claim else None,
+        renewed_at=when if claim else None,
         context=context,
         depends_on=depends_on or None,
         steps=tuple(Step(i, text) for i, text in enumerate(steps, 1)),
@@ -165,8 +104,9 @@ def claim(m: Milestone, actor: Actor, *, force: bool = False) -> Outcome | None:
     _require_open(m, "claim")
     if m.owner == actor.name:
         return None
-    previous, forced = _take(m, actor, force)
-    new = _write(m, actor, owner=actor.name)
+    access = may_write(m, actor, take=True, force=force)
+    previous, forced = access.previous_owner, access.forced
+    new = written(m, actor, owner=access.owner)
     if forced:
         summary = f"{actor.name} takes over from {previous} (forced)"
     elif previous is not None:
@@ -180,8 +120,8 @@ def claim(m: Milestone, actor: Actor, *, force: bool = False) -> Outcome | None:
 def release(m: Milestone, actor: Actor) -> Outcome | None:
     if m.owner is None:
         return None
-    _not_held_by_other(m, actor)
-    new = _write(m, actor, owner=None)
+    may_write(m, actor, take=False)
+    new = written(m, actor, owner=None)
     return new, Change(
         "release", f"release by {actor.name}", previous_owner=m.owner, free=(actor.name,)
     )
@@ -245,10 +185,11 @@ def _steps_outcome(
     action: str = "advance",
     free: tuple[str, ...] = (),
 ) -> Outcome:
-    previous, _ = _take(m, actor)
+    access = may_write(m, actor, take=True)
+    previous = access.previous_owner
     status = _status_for(m, steps)
-    owner = None if status == "completed" else actor.name
-    new = _write(m, actor, steps=steps, status=status, owner=owner)
+    owner = None if status == "completed" else access.owner
+    new = written(m, actor, steps=steps, status=status, owner=owner)
     tail = ", milestone completed" if status == "completed" else ""
     return new, Change(
         action,
@@ -269,12 +210,12 @@ def advance(
     note: str | None = None,
 ) -> Outcome:
     _require_open(m, "advance")
+    may_write(m, actor, take=True)
     if m.status == "blocked":
         raise Invalid(
             f"{m.milestone_id} is blocked ({'; '.join(m.blockers) or 'a step is blocked'}); "
             f"clear it with `git milestone unblock {m.milestone_id}` first"
         )
-    _take(m, actor)
     if step is not None:
         return _advance_one(m, actor, step, to or "completed", note)
     if to is not None:
@@ -307,9 +248,11 @@ def advance(
                 f"`git milestone advance {m.milestone_id} STEP --to STATUS`, add one with "
                 "`git milestone step add`, or finish with `git milestone complete`"
             )
-        previous, _ = _take(m, actor)
-        new = _write(m, actor, status="in_progress", owner=actor.name)
-        return new, Change("advance", "start work (no steps)", note=note, previous_owner=previous)
+        access = may_write(m, actor, take=True)
+        new = written(m, actor, status="in_progress", owner=access.owner)
+        return new, Change(
+            "advance", "start work (no steps)", note=note, previous_owner=access.previous_owner
+        )
     return _steps_outcome(m, actor, tuple(steps), tuple(sorted(changed)), summary, note, free=free)
 
 
@@ -345,7 +288,8 @@ def _advance_one(
 
 def block(m: Milestone, actor: Actor, *, reason: str, step: int | None = None) -> Outcome:
     _require_open(m, "block")
-    _not_held_by_other(m, actor)
+    # Blocking a step changes steps, so it takes the milestone; a blocker alone does not.
+    access = may_write(m, actor, take=step is not None)
     if not reason.strip():
         raise UsageError("--reason must say what blocks the work")
     check_line(reason, "--reason", "a blocker")
@@ -358,49 +302,39 @@ def block(m: Milestone, actor: Actor, *, reason: str, step: int | None = None) -
             _set_step(s, "blocked", actor, _when(m, actor)) if s.step == step else s for s in steps
         )
         changed = (step,)
-    owner, previous = _owner_for_steps(m, actor, changed)
-    new = _write(m, actor, blockers=blockers, status="blocked", steps=steps, owner=owner)
+    new = written(m, actor, blockers=blockers, status="blocked", steps=steps, owner=access.owner)
     where = f" at step {step}" if step is not None else ""
     return new, Change(
         "block",
         f"blocked{where}: {_one_line(reason)}",
         note=reason,
         steps=changed,
-        previous_owner=previous,
+        previous_owner=access.previous_owner,
         free=(_one_line(reason),),
     )
-
-
-def _owner_for_steps(
-    m: Milestone, actor: Actor, changed: tuple[int, ...]
-) -> tuple[str | None, str | None]:
-    """Only the owner changes steps: someone else whose lease expired is taken over."""
-    previous, _ = _take(m, actor) if changed else (None, False)
-    return (actor.name if previous is not None else m.owner), previous
 
 
 def unblock(m: Milestone, actor: Actor) -> Outcome | None:
     if m.status != "blocked" and not m.blockers:
         return None
-    _not_held_by_other(m, actor)
+    changed = tuple(s.step for s in m.steps if s.status == "blocked")
+    access = may_write(m, actor, take=bool(changed))
     steps = tuple(
         _set_step(s, "in_progress" if s.started_at else "pending", actor, _when(m, actor))
         if s.status == "blocked"
         else s
         for s in m.steps
     )
-    changed = tuple(s.step for s in m.steps if s.status == "blocked")
     status: Status = m.status
     if m.status == "blocked":
         started = any(s.status != "pending" for s in steps)
         status = "in_progress" if started else "pending"
-    owner, previous = _owner_for_steps(m, actor, changed)
-    new = _write(m, actor, blockers=(), status=status, steps=steps, owner=owner)
+    new = written(m, actor, blockers=(), status=status, steps=steps, owner=access.owner)
     return new, Change(
         "unblock",
         f"unblocked ({len(m.blockers)} blocker(s) cleared)",
         steps=changed,
-        previous_owner=previous,
+        previous_owner=access.previous_owner,
     )
 
 
@@ -418,7 +352,7 @@ def handoff(
         )
     for item in next_steps:
         check_line(item, "--next", "an instruction")
-    _not_held_by_other(m, actor)
+    may_write(m, actor, take=False)
     changes: dict[str, Any] = {}
     if next_steps:
         changes["next_session_should"] = next_steps
@@ -426,7 +360,7 @@ def handoff(
         changes["handoff_notes"] = notes
     if release:
         changes["owner"] = None
-    new = _write(m, actor, **changes)
+    new = written(m, actor, **changes)
     summary = f"handoff by {actor.name}" + (", released" if release else "")
     return new, Change(
         "handoff",
@@ -447,7 +381,7 @@ def complete(
             f"{m.milestone_id} is {m.status}; only work in progress completes "
             f"(run `git milestone {how} {m.milestone_id}` first)"
         )
-    previous, _ = _take(m, actor)
+    previous = may_write(m, actor, take=True).previous_owner
     unfinished = [s.step for s in m.steps if not s.done]
     if unfinished and not force:
         raise Invalid(
@@ -460,7 +394,7 @@ def complete(
     changes: dict[str, Any] = {"status": "completed", "owner": None, "steps": steps}
     if notes is not None:
         changes["completion_notes"] = notes
-    new = _write(m, actor, **changes)
+    new = written(m, actor, **changes)
     skipped = f", skipped {_numbers(unfinished)}" if unfinished else ""
     return new, Change(
         "complete",
@@ -481,8 +415,8 @@ def abandon(m: Milestone, actor: Actor, *, reason: str) -> Outcome | None:
         )
     if not reason.strip():
         raise UsageError("--reason must say why the work is abandoned")
-    _not_held_by_other(m, actor)
-    new = _write(m, actor, status="abandoned", owner=None, completion_notes=reason)
+    may_write(m, actor, take=False)
+    new = written(m, actor, status="abandoned", owner=None, completion_notes=reason)
     return new, Change(
         "abandon", f"abandon: {_one_line(reason)}", note=reason, free=(_one_line(reason),)
     )
@@ -513,15 +447,16 @@ def reopen(m: Milestone, actor: Actor, *, step: int | None = None) -> Outcome:
             free=(target.description,),
         )
     if m.status == "completed":
-        previous, _ = _take(m, actor)
-        new = _write(m, actor, status="in_progress", owner=actor.name)
-        return new, Change("reopen", "reopen", previous_owner=previous)
+        access = may_write(m, actor, take=True)
+        new = written(m, actor, status="in_progress", owner=access.owner)
+        return new, Change("reopen", "reopen", previous_owner=access.previous_owner)
     if m.status == "abandoned":
+        may_write(m, actor, take=False)
         steps = tuple(
             _set_step(s, "pending", actor, _when(m, actor)) if s.status == "in_progress" else s
             for s in m.steps
         )
-        new = _write(m, actor, status="pending", steps=steps)
+        new = written(m, actor, status="pending", steps=steps)
         changed = tuple(s.step for s in m.steps if s.status == "in_progress")
         return new, Change("reopen", "reopen", steps=changed)
     raise Invalid(

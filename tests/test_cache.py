@@ -400,4 +400,5 @@ def test_a_summary_says_what_the_model_says(doc: dict[str, object]) -> None:
             for b in m.steps
             if b.status == "blocked"
         ),
+        m.renewed_at,
     )
