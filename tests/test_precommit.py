@@ -25,7 +25,7 @@ from tests.conftest import PROJECT, Repo
 from tests.test_guard import FILE, ID, hand_edit, new_milestone, set_step
 
 MANIFEST = PROJECT / ".pre-commit-hooks.yaml"
-SNAPSHOT = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "gitmilestone")
+SNAPSHOT = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "gitmilestone", "man")
 HOOK_IDS = ("milestone-validate", "milestone-guard", "milestone-commit-msg")
 FIXED_DATE = "2025-01-01T00:00:00Z"
 
