@@ -80,6 +80,7 @@ def test_anyone_may_fix_a_held_milestone_and_its_holder_stays(repo: Repo) -> Non
     d = json.loads(repo.read(SEED))
     assert d["owner"] == "session-3-coordinator" and d["updated_by"] == "alice"
     assert "claimed_at" not in d
+    assert d["renewed_at"] == "2025-11-15T00:25:00Z"  # the holder's lease, not renewed
     assert repo.gm("claim", "deploy-dashboard").exit_code == 3
 
 
