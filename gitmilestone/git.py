@@ -608,3 +608,19 @@ def push_ref(
     if any(s in output for s in moved):
         return False
     raise GitFailed(f"cannot push the claim to {remote}: {output.strip()}")
+
+
+def commit_count(repo: Repo, at_most: int) -> int:
+    """How many commits HEAD reaches, counting no further than `at_most`."""
+    proc = repo.run("rev-list", "--count", f"--max-count={at_most}", "HEAD", check=False)
+    text = proc.stdout.decode().strip()
+    return int(text) if proc.returncode == 0 and text.isdigit() else 0
+
+
+def write_commit_graph(repo: Repo) -> bool:
+    """Write the commit-graph of every reachable commit with changed-path Bloom filters
+    (later `git gc` and `git maintenance` runs keep the filters); False when git could not."""
+    proc = repo.run(
+        "commit-graph", "write", "--reachable", "--changed-paths", "--no-progress", check=False
+    )
+    return proc.returncode == 0

@@ -51,6 +51,7 @@ def doctor(ws: Workspace) -> Result:
     _hooks(ws, add)
     _merge_driver(ws, add)
     _schema_copy(ws, add)
+    _commit_graph(ws, add)
     checked = [] if problem else ws.all()
     bad = [c.file for c in checked if c.findings]
     add(
@@ -156,6 +157,20 @@ def _schema_copy(ws: Workspace, add: Add) -> None:
         current,
         ws.rel(path) + ("" if current else " differs from this version's schema"),
         "" if current else "run `git milestone init` to update it",
+    )
+
+
+def _commit_graph(ws: Workspace, add: Add) -> None:
+    from gitmilestone import commitgraph
+
+    present = commitgraph.has_changed_paths(ws.repo)
+    add(
+        "commit-graph",
+        present,
+        "with changed-path Bloom filters: `resume` reads a milestone's last commits quickly"
+        if present
+        else "none with changed-path Bloom filters: `resume` walks the whole history",
+        "" if present else f"run `{commitgraph.ADVICE}`, and `git maintenance start` to keep it",
     )
 
 

@@ -50,6 +50,25 @@ def records(
         raise
 
 
+def recent(repo: git.Repo, milestone_id: str, path: str, limit: int = RECENT) -> list[Record]:
+    """A milestone's last `limit` commits, newest first: a walk limited to its file.
+
+    git answers "did this commit change this path?" from the changed-path Bloom filters of
+    a commit-graph when there is one (`git milestone init` writes it, `doctor` checks it),
+    without opening the commit or its trees, so the walk costs about the same whatever the
+    length of history; the walk stops as soon as `limit` records are read.
+    """
+    # No --grep: it makes git read every commit's message before the path is looked at.
+    stream = git.log_stream(repo, history.LOG_FORMAT, "--", path)
+    try:
+        with closing(stream):
+            return list(history.records(stream, milestone_id=milestone_id, limit=limit))
+    except GitFailed:
+        if not git.head_exists(repo):
+            return []
+        raise
+
+
 def log(
     repo: git.Repo, milestone_id: str | None, *, limit: int | None, actor: str | None
 ) -> Result:
@@ -84,7 +103,7 @@ def resume(ws: Workspace, milestone_id: str, *, claim: bool) -> Result:
         lease=ws.settings.lease,
         actor=_actor_or_none(ws),
         dependencies=dependencies,
-        recent=records(ws.repo, milestone_id, limit=RECENT),
+        recent=recent(ws.repo, milestone_id, ws.rel(ws.path_for(milestone_id))),
     )
     text = briefing.text(data)
     if claimed is not None:

@@ -73,11 +73,19 @@ def init(ws: Workspace, *, hooks: bool, commit: bool, agents: bool = False) -> R
                 store.restore(path, original)
             git.unstage_new(ws.repo, [ws.rel(p) for p, o in originals.items() if o is None])
             raise
+    from gitmilestone import commitgraph
+
+    graph = commitgraph.ensure(ws.repo)
     hook_lines: list[str] = []
     if remote is not None and registry.configure_fetch(ws.repo, remote):
         hook_lines.append(
             f"`git fetch {remote}` now brings the claims registry too "
             f"(into {registry.REMOTES}{remote}/claims/)"
+        )
+    if graph == "advised":
+        hook_lines.append(
+            f"history is long: run `{commitgraph.ADVICE}` once (it takes a while) so that "
+            "`resume` reads a milestone's last commits without walking all of it"
         )
     if hooks:
         from gitmilestone.commands.hooks import install_hooks
@@ -100,6 +108,7 @@ def init(ws: Workspace, *, hooks: bool, commit: bool, agents: bool = False) -> R
         "agents": agents,
         "merge_driver": registration,
         "claims_remote": remote,
+        "commit_graph": graph,
     }
     missing = merge_driver.not_on_path()
     return Result(data, "\n".join([text, *hook_lines]), warnings=(missing,) if missing else ())
