@@ -46,6 +46,7 @@ COMMANDS: dict[str, str] = {
     "install-hooks": "setup:install_hooks_command",
     "merge-driver": "setup:merge_driver_command",
     "doctor": "setup:doctor_command",
+    "completion": "shell:completion_command",
     "prime": "agents:prime_command",
     "agents": "agents:agents_command",
     "board": "agents:board_command",
