@@ -132,7 +132,27 @@ def head_exists(repo: Repo) -> bool:
 
 
 def head_sha(repo: Repo) -> str:
-    return repo.text("rev-parse", "HEAD").strip()
+    """HEAD's commit id: from the ref files when they say it (a commit has just written its
+    branch as a loose ref), saving a process; else from git (packed refs, other ref
+    storage)."""
+    found = _read_head(repo)
+    return found if found is not None else repo.text("rev-parse", "HEAD").strip()
+
+
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+
+
+def _read_head(repo: Repo) -> str | None:
+    try:
+        head = (repo.git_dir / "HEAD").read_text("ascii").strip()
+        if head.startswith("ref: "):
+            name = head[5:].strip()
+            if not name.startswith("refs/heads/") or ".." in name:
+                return None
+            head = (repo.common_dir / name).read_text("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return head if _OBJECT_ID.fullmatch(head) else None
 
 
 def blobs(repo: Repo, specs: Sequence[str]) -> list[bytes | None]:

@@ -232,11 +232,20 @@ class Workspace:
             if not commit:
                 git.add(self.repo, [rel])
                 return None
-            if original is None or not git.is_tracked(self.repo, rel):
+            if original is None:
                 git.add(self.repo, [rel], intent=True)
                 added = True
             message = format_message(new, change, self.actor_name)
             hook_env = {ACTOR_ENV: self.actor_name, **env}
+            try:
+                return git.commit_only(self.repo, [rel], message, hook_env)
+            except CommitRefused:
+                # An existing file git does not know yet (made by hand): git refuses the
+                # path before any hook runs. Asking only then saves a process per write.
+                if added or git.is_tracked(self.repo, rel):
+                    raise
+            git.add(self.repo, [rel], intent=True)
+            added = True
             return git.commit_only(self.repo, [rel], message, hook_env)
         except BaseException:
             store.restore(path, original)
