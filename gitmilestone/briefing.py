@@ -12,10 +12,10 @@ from typing import Any
 
 from gitmilestone import history, timestamps
 from gitmilestone.claims import Holder
-from gitmilestone.messages import Record
 from gitmilestone.model import Context, Milestone, Step
 from gitmilestone.rules import lease_active, lease_end
 from gitmilestone.text import printable
+from gitmilestone.trail import Entry
 
 NOTE_LIMIT = 400
 
@@ -79,7 +79,7 @@ def briefing(
     actor: str | None,
     holder: Holder | None = None,
     dependencies: Mapping[str, str | None],
-    recent: Sequence[Record],
+    recent: Sequence[Entry],
 ) -> dict[str, Any]:
     """The briefing as data; `dependencies` maps each `depends_on` id to its status (None:
     no such milestone), `recent` is this milestone's last commits, newest first; `holder`

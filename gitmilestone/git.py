@@ -193,6 +193,10 @@ class BlobReader:
 
     def read(self, spec: str) -> bytes | None:
         """The blob named by `spec`; None when there is no such blob."""
+        return self.read_object(spec, b"blob")
+
+    def read_object(self, spec: str, kind: bytes = b"commit") -> bytes | None:
+        """The object of type `kind` named by `spec`; None when there is no such object."""
         if "\n" in spec:
             return None
         proc = self._start()
@@ -206,13 +210,74 @@ class BlobReader:
             return None
         size = int(header[2])
         data = proc.stdout.read(size + 1)[:size]
-        return data if header[1] == b"blob" else None
+        return data if header[1] == kind else None
 
     def _start(self) -> subprocess.Popen[bytes]:
         if self._proc is None:
             try:
                 self._proc = subprocess.Popen(
                     ["git", "cat-file", "--batch"],
+                    cwd=self.repo.root,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            except FileNotFoundError:
+                raise GitFailed("git is not installed or not on PATH; install git first") from None
+        return self._proc
+
+    def close(self) -> None:
+        if self._proc is not None:
+            assert self._proc.stdin is not None and self._proc.stdout is not None
+            self._proc.stdin.close()
+            self._proc.stdout.close()
+            self._proc.wait()
+            self._proc = None
+
+
+class ChangeReader:
+    """One long-lived `git diff-tree --stdin`: the files under `path` that a commit changed
+    (a merge: those that differ from every parent), one commit at a time, started on the
+    first question. After each commit a line that is no object id is written; git echoes
+    it once the commit's answer is out, which marks where the answer ends."""
+
+    _MARK = b"--gitmilestone--"
+
+    def __init__(self, repo: Repo, path: str) -> None:
+        self.repo = repo
+        self.path = path
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> ChangeReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def read(self, commit: str) -> bytes:
+        """`git diff-tree -z --raw` output for `commit` (NUL-separated, no commit line)."""
+        proc = self._start()
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(commit.encode("ascii") + b"\n" + self._MARK + b"\n")
+        proc.stdin.flush()
+        answer = b""
+        end = self._MARK + b"\n"
+        while not (answer == end or answer.endswith(b"\0" + end)):
+            chunk = os.read(proc.stdout.fileno(), 1 << 16)
+            if not chunk:
+                raise GitFailed("git diff-tree stopped answering; run the command again")
+            answer += chunk
+        body = answer[: -len(end)]
+        # The answer starts with the commit's id (NUL-terminated with -z), then the entries.
+        first = body.find(b"\0")
+        return body[first + 1 :] if first >= 0 else b""
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._proc is None:
+            args = ["diff-tree", "--stdin", "-r", "-c", "--root", "--no-abbrev", "--no-renames"]
+            try:
+                self._proc = subprocess.Popen(
+                    ["git", *args, "-z", "--", self.path],
                     cwd=self.repo.root,
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
@@ -364,6 +429,33 @@ def log_records(repo: Repo, fmt: str, *args: str) -> bytes:
 def log_stream(repo: Repo, fmt: str, *args: str) -> Generator[bytes, None, None]:
     """`git log -z --format=FMT ARGS`, one commit's record at a time as git writes it, from
     one git process; closing the iterator early stops git (so `-n` never reads all history)."""
+    rest = b""
+    for chunk in _log_chunks(repo, fmt, args):
+        records = (rest + chunk).split(b"\0") if rest else chunk.split(b"\0")
+        rest = records.pop()
+        yield from records
+    if rest:
+        yield rest
+
+
+def log_text_stream(repo: Repo, fmt: str, *args: str) -> Generator[list[str], None, None]:
+    """As `log_stream`, decoded (UTF-8, undecodable bytes replaced), a list of whole
+    NUL-separated fields at a time: for readers of long histories, which would spend more
+    on one call per field than on the fields."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    rest = ""
+    for chunk in _log_chunks(repo, fmt, args):
+        fields = (rest + decoder.decode(chunk)).split("\0")
+        rest = fields.pop()
+        yield fields
+    rest += decoder.decode(b"", final=True)
+    if rest:
+        yield [rest]
+
+
+def _log_chunks(repo: Repo, fmt: str, args: Sequence[str]) -> Generator[bytes, None, None]:
     try:
         proc = subprocess.Popen(
             ["git", "log", "-z", f"--format={fmt}", *args],
@@ -378,13 +470,8 @@ def log_stream(repo: Repo, fmt: str, *args: str) -> Generator[bytes, None, None]
         raise GitFailed("git is not installed or not on PATH; install git first") from None
     assert proc.stdout is not None and proc.stderr is not None
     try:
-        rest = b""
         while chunk := proc.stdout.read(1 << 16):
-            records = (rest + chunk).split(b"\0") if rest else chunk.split(b"\0")
-            rest = records.pop()
-            yield from records
-        if rest:
-            yield rest
+            yield chunk
     except BaseException:
         proc.kill()
         proc.communicate()

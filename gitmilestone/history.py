@@ -1,63 +1,294 @@
 """The handoff record in `git log`: what to ask git for, and how to read its answer. Pure.
 
-git does the trailer parsing (`%(trailers:only,unfold)` reads only the final trailer
-paragraph, so a `Milestone:` line in a note is not a trailer) and a `--grep` prefilter
-keeps commits that cannot be milestone commits out of Python altogether.
+`log` asks one `git log` for every commit that changed the milestone directory (or one
+milestone's file), newest first, with its rewritten parents, author, trailers and message,
+each field NUL-separated (a message never holds a NUL, so no text can pass for another
+field). git does the trailer parsing: `%(trailers:only,unfold)` reads only the final
+trailer paragraph, so a `Milestone:` line in a note is not a trailer.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
-from gitmilestone.messages import Record, parse_trailer_lines, record
-from gitmilestone.text import printable
+from gitmilestone.commits import log_format
+from gitmilestone.messages import NONE, NOTE_INDENT, REMOVED
 
-SEP = "\x1f"
-LOG_FORMAT = "%H%x1f%aI%x1f%s%x1f%(trailers:only,unfold)"
-HEADER = ("WHEN", "ACTOR", "MILESTONE", "ACTION", "STEP", "PROGRESS", "SUBJECT")
-
-
-def log_args(milestone_id: str | None = None) -> list[str]:
-    """`git log` options selecting the commits that may carry `Milestone` trailers.
-
-    `milestone_id` must already be a checked id (lowercase slug: nothing a regex reads).
-    """
-    pattern = f"^Milestone: {milestone_id}$" if milestone_id else "^Milestone: "
-    return [f"--grep={pattern}"]
+# `%(trailers:unfold)`, not `only`: the trailer block's other lines come too, such as the
+# `(cherry picked from commit X)` that `git cherry-pick -x` adds to it.
+PLACEHOLDERS = ("%H", "%P", "%aI", "%an", "%s", "%(trailers:unfold)")
+LOG_FORMAT = log_format(PLACEHOLDERS)
+# With each commit's body too, for the notes.
+FULL_FORMAT = log_format((*PLACEHOLDERS, "%b"))
+STEP_FROM = "milestone-step-from"
+_MILESTONE = re.compile(r"^milestone:", re.IGNORECASE | re.MULTILINE)
+_REVERT = re.compile(r"^This reverts commit ([0-9a-f]{7,64})\b", re.MULTILINE)
+_CHERRY = re.compile(r"^\(cherry picked from commit ([0-9a-f]{7,64})\)", re.MULTILINE)
 
 
-def parse_entry(entry: bytes) -> Record | None:
-    """One `LOG_FORMAT` record; None when its trailers do not name a milestone."""
-    fields = entry.decode("utf-8", "replace").lstrip("\n").split(SEP, 3)
-    if len(fields) != 4:
+def log_args(directory: str, milestone_id: str | None = None) -> list[str]:
+    """`git log` options: every commit that changed `directory` (or the one milestone's
+    file), with parents rewritten to the commits shown, so that each commit's parent in the
+    record is the version it changed."""
+    path = directory if milestone_id is None else f"{directory}/{milestone_id}.json"
+    return ["--parents", "--", path]
+
+
+class Commit(NamedTuple):
+    """One commit as `log` reads it. `body` is None when it was not asked for."""
+
+    sha: str
+    parents: tuple[str, ...]
+    when: str
+    author: str
+    subject: str
+    trailers: str
+    body: str | None
+
+    def note(self, body: str | None = None) -> str:
+        """The text between the subject and the trailer block; for a commit the tool made,
+        with the indent that made it inert taken off."""
+        text = (self.body if body is None else body) or ""
+        paragraphs = text.strip("\n").split("\n\n")
+        if self.trailers.strip() and paragraphs:
+            paragraphs = paragraphs[:-1]
+        lines = "\n\n".join(paragraphs).strip("\n").split("\n")
+        if _MILESTONE.search(self.trailers) and all(
+            not line or line.startswith(NOTE_INDENT) for line in lines
+        ):
+            lines = [line[len(NOTE_INDENT) :] for line in lines]
+        return "\n".join(lines).strip("\n")
+
+    @property
+    def cherry_picked_from(self) -> str | None:
+        """The commit `git cherry-pick -x` copied this one from."""
+        return cherry_picked_from(self.trailers)
+
+
+def cherry_picked_from(text: str) -> str | None:
+    if "(cherry picked" not in text:
         return None
-    commit, when, subj, trailer_text = fields
-    return record(commit, when, subj, parse_trailer_lines(trailer_text))
+    found = _CHERRY.search(text)
+    return None if found is None else found.group(1)
 
 
-def records(
-    entries: Iterable[bytes],
-    *,
-    milestone_id: str | None = None,
-    actor: str | None = None,
-    limit: int | None = None,
-) -> Iterator[Record]:
-    """The milestone commits among `entries`, in order, filtered, at most `limit` of them."""
-    if limit is not None and limit <= 0:
-        return
-    count = 0
-    for entry in entries:
-        rec = parse_entry(entry)
-        if rec is None:
-            continue
-        if milestone_id is not None and rec.milestone != milestone_id:
-            continue
-        if actor is not None and rec.actor != actor:
-            continue
-        yield rec
-        count += 1
-        if limit is not None and count >= limit:
-            return
+def reverts(body: str) -> str | None:
+    """The commit a `git revert` message names."""
+    found = _REVERT.search(body)
+    return None if found is None else found.group(1)
+
+
+def parse(chunks: Iterable[list[str]], *, bodies: bool = False) -> Iterator[Commit]:
+    """The commits of a `git log -z --format=LOG_FORMAT` (with `bodies`: FULL_FORMAT)
+    stream, read as lists of whole fields (`git.log_text_stream`)."""
+    count = len(PLACEHOLDERS) + bodies
+    fields: list[str] = []
+    for chunk in chunks:
+        fields = fields + chunk if fields else chunk
+        whole = len(fields) - len(fields) % count
+        for i in range(0, whole, count):
+            sha, parents, when, author, subject, trailers, *body = fields[i : i + count]
+            yield Commit(
+                sha.lstrip("\n"),
+                tuple(parents.split()),
+                when,
+                author,
+                subject,
+                trailers,
+                body[0] if bodies else None,
+            )
+        fields = fields[whole:]
+    if fields:
+        # The last commit's last field has no NUL after it; an empty one is no field at all.
+        sha, parents, when, author, subject, trailers, *body = fields + [""] * (count - len(fields))
+        yield Commit(
+            sha.lstrip("\n"),
+            tuple(parents.split()),
+            when,
+            author,
+            subject,
+            trailers,
+            body[0] if bodies else None,
+        )
+
+
+class Trailers(NamedTuple):
+    """What a commit's `Milestone-*` trailers say (a tuple: `log` reads thousands)."""
+
+    milestone: str
+    action: str
+    status: str
+    progress: int | None
+    owner: str | None
+    actor: str
+    revision: int | None
+    steps: tuple[tuple[int, str], ...]
+    step_count: int | None
+    forced: bool
+    previous_owner: str | None
+    step_from: int | None
+    text: str
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+_PAIR = re.compile(r"^(milestone[-a-z]*)[ \t]*:[ \t]*(.*?)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+# The block as the tool writes it (`messages.trailers`), read with one match; any other
+# block (other keys, another order or case, other trailers) is read line by line.
+_TOOL = re.compile(
+    r"Milestone: ([^\n]*)\n"
+    r"Milestone-Action: ([^\n]*)\n"
+    r"((?:Milestone-Step: \d+\nMilestone-Step-Status: [^\n]*\n)*)"
+    r"((?:Milestone-(?!Status: )[A-Za-z-]+: [^\n]*\n)*?)"
+    r"Milestone-Status: ([^\n]*)\n"
+    r"Milestone-Progress: (\d+)\n"
+    r"Milestone-Steps: (\d+)\n"
+    r"Milestone-Owner: ([^\n]*)\n"
+    r"Milestone-Actor: ([^\n]*)\n"
+    r"Milestone-Revision: (\d+)\n"
+    r"(?:Milestone-Previous-Owner: ([^\n]*)\n)?"
+    r"(Milestone-Forced: true\n)?"
+)
+_TOOL_STEP = re.compile(r"Milestone-Step: (\d+)\nMilestone-Step-Status: ([^\n]*)\n")
+# Keys read above that must not come twice (the first would count).
+_READ_KEY = re.compile(
+    r"^milestone(?:-action|-step|-step-status|-status|-progress|-steps|-owner|-actor"
+    r"|-revision|-previous-owner|-forced)?: ",
+    re.IGNORECASE | re.MULTILINE,
+)
+_STEP_FROM_LINE = re.compile(r"^Milestone-Step-From: (\d+)$", re.MULTILINE)
+
+
+def trailers(text: str) -> Trailers | None:
+    """The `Milestone-*` trailers git printed (`%(trailers:unfold)`, each `Key: value` on
+    one line); None when they name no milestone. Keys are read in any case; of a key
+    given twice the first counts (the step pairs all do)."""
+    if "ilestone" not in text:
+        return None
+    found = _TOOL.fullmatch(text)
+    if found is None:
+        return _trailers(text)
+    mid, action, step_lines, details, status, progress, count, owner, actor, revision = (
+        found.groups()[:10]
+    )
+    if details and _READ_KEY.search(details):
+        return _trailers(text)
+    steps = tuple((int(n), s) for n, s in _TOOL_STEP.findall(step_lines)) if step_lines else ()
+    step_from = None
+    if details:
+        moved = _STEP_FROM_LINE.search(details)
+        step_from = None if moved is None else int(moved.group(1))
+    return Trailers(
+        mid,
+        action,
+        status,
+        int(progress),
+        None if owner == NONE else owner,
+        actor,
+        int(revision),
+        steps,
+        int(count),
+        found.group(12) is not None,
+        found.group(11),
+        step_from,
+        text,
+    )
+
+
+def _trailers(text: str) -> Trailers | None:
+    """The general case: keys in any case, any spacing."""
+    single: dict[str, str] = {}
+    steps: list[tuple[int, str]] = []
+    pending: int | None = None
+    for key, value in _PAIR.findall(text):
+        lowered = key.lower()
+        if lowered == "milestone-step":
+            pending = _int(value)
+        elif lowered == "milestone-step-status":
+            if pending is not None:
+                steps.append((pending, value))
+            pending = None
+        elif lowered not in single:
+            single[lowered] = value
+    return _from(single.get("milestone", ""), single, tuple(steps), text)
+
+
+def _from(
+    milestone: str, single: dict[str, str], steps: tuple[tuple[int, str], ...], text: str
+) -> Trailers | None:
+    if not milestone:
+        return None
+    owner = single.get("milestone-owner", NONE)
+    return Trailers(
+        milestone,
+        single.get("milestone-action", ""),
+        single.get("milestone-status", ""),
+        _int(single.get("milestone-progress")),
+        None if owner == NONE else owner,
+        single.get("milestone-actor", ""),
+        _int(single.get("milestone-revision")),
+        steps,
+        _int(single.get("milestone-steps")),
+        single.get("milestone-forced", "").lower() == "true",
+        single.get("milestone-previous-owner"),
+        _int(single.get(STEP_FROM)),
+        text,
+    )
+
+
+def pairs(text: str) -> list[tuple[str, str]]:
+    """Every `Key: value` trailer line (the block's other lines left out)."""
+    out = []
+    for line in text.split("\n"):
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and " " not in key.strip():
+            out.append((key.strip(), value.strip()))
+    return out
+
+
+def apply(steps: tuple[str, ...] | None, t: Trailers) -> tuple[str, ...] | None:
+    """The step statuses after a commit the tool made, from those before it and what its
+    trailers list; None when the trailers do not account for the change (the file must
+    be read instead)."""
+    if t.action == "create":
+        out = ["pending"] * (t.step_count or 0)
+    elif steps is None:
+        return None
+    elif not t.steps:
+        return steps if t.step_count is None or len(steps) == t.step_count else None
+    else:
+        out = list(steps)
+    for number, status in t.steps:
+        at = number - 1
+        if t.action == "step-add":
+            if not 0 <= at <= len(out):
+                return None
+            out.insert(at, status)
+        elif status == REMOVED:
+            if not 0 <= at < len(out):
+                return None
+            del out[at]
+        elif t.action == "step-move" and t.step_from is not None:
+            if not (0 <= at < len(out) and 0 < t.step_from <= len(out)):
+                return None
+            out.pop(t.step_from - 1)
+            out.insert(at, status)
+        elif 0 <= at < len(out):
+            out[at] = status
+        else:
+            return None
+    if t.step_count is not None and len(out) != t.step_count:
+        return None
+    return tuple(out)
 
 
 def short_subject(milestone: str, subject: str) -> str:
@@ -71,28 +302,6 @@ def short_when(when: str) -> str:
     return f"{when[:10]} {when[11:16]}"
 
 
-def step_label(steps: tuple[tuple[int, str], ...]) -> str:
-    return ", ".join([f"{n} {status}" for n, status in steps]) if steps else "-"
-
-
-def row(rec: Record) -> tuple[str, ...]:
-    """The cells of one `table` line."""
-    return (
-        short_when(rec.when),
-        rec.actor or "?",
-        rec.milestone,
-        rec.action or "?",
-        step_label(rec.steps),
-        "-" if rec.progress is None else f"{rec.progress}%",
-        short_subject(rec.milestone, rec.subject),
-    )
-
-
-def table(recs: Iterable[Record]) -> str:
-    """One aligned line per commit: when, actor, milestone, action, step, progress, subject."""
-    rows = [HEADER, *(tuple(map(printable, row(r))) for r in recs)]
-    if len(rows) == 1:
-        return ""
-    columns = list(zip(*rows, strict=True))[:6]
-    line = "  ".join([f"{{:<{max(map(len, c))}}}" for c in columns]) + "  {}"
-    return "\n".join([line.format(*r) for r in rows])
+def step_label(steps: Iterable[tuple[int, str]]) -> str:
+    label = ", ".join([f"{n} {status}" for n, status in steps])
+    return label or "-"

@@ -7,10 +7,11 @@ import os
 import stat
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from gitmilestone import history, timestamps
+from gitmilestone import history, timestamps, trail
 from gitmilestone.messages import Change, format_message
 from gitmilestone.model import Milestone
 from gitmilestone.workflow import Actor, create
@@ -174,50 +175,106 @@ def test_log_reads_history_with_a_single_git_log(repo: Repo, tmp_path: Path) -> 
 WHEN = "2025-11-15T01:00:00+00:00"
 
 
-def entry(subject: str, trailers: str, commit: str = "c" * 40) -> bytes:
-    return history.SEP.join([commit, WHEN, subject, trailers]).encode()
-
-
 def message_trailers(m: Milestone, change: Change) -> str:
     """The trailer paragraph of the tool's own message, as git prints it."""
     return format_message(m, change, "alice").split("\n\n")[-1]
 
 
-def test_parse_entry_reads_a_message_the_tool_wrote() -> None:
+def test_trailers_read_a_message_the_tool_wrote() -> None:
     actor = Actor("alice", timestamps.parse(T0), timedelta(hours=2))
     m, change = create("m", "Title: with a colon", actor, steps=("a", "b"))
-    rec = history.parse_entry(entry("milestone(m): create", message_trailers(m, change)))
-    assert rec is not None
-    assert (rec.milestone, rec.action, rec.status, rec.progress, rec.owner) == (
+    t = history.trailers(message_trailers(m, change))
+    assert t is not None
+    assert (t.milestone, t.action, t.status, t.progress, t.owner) == (
         "m",
         "create",
         "pending",
         0,
         None,
     )
-    assert (rec.actor, rec.revision, rec.step_count, rec.when) == ("alice", 1, 2, WHEN)
+    assert (t.actor, t.revision, t.step_count) == ("alice", 1, 2)
+    assert history.apply(None, t) == ("pending", "pending")
 
 
 @pytest.mark.parametrize(
-    "raw",
-    [
-        entry("plain", ""),
-        entry("signed", "Signed-off-by: x <x@y>\n"),
-        b"truncated\x1fentry",
-        b"",
-    ],
-    ids=["no-trailers", "other-trailers", "too-few-fields", "empty"],
+    "text",
+    ["", "Signed-off-by: x <x@y>\n", "Milestone-Action: init\nMilestone-Actor: a\n"],
+    ids=["no-trailers", "other-trailers", "no-milestone-named"],
 )
-def test_parse_entry_skips_commits_that_are_not_milestone_commits(raw: bytes) -> None:
-    assert history.parse_entry(raw) is None
+def test_trailers_of_commits_that_are_not_milestone_commits(text: str) -> None:
+    assert history.trailers(text) is None
 
 
-def test_records_filter_and_stop_at_the_limit() -> None:
-    def rec(mid: str, actor: str) -> bytes:
-        return entry(f"milestone({mid}): x", f"Milestone: {mid}\nMilestone-Actor: {actor}\n")
+def commit_tokens(sha: str, parent: str, trailers: str, subject: str, body: str) -> list[str]:
+    return [sha, parent, WHEN, "Ann", subject, trailers, body]
 
-    entries = [rec("a", "x"), entry("plain", ""), rec("b", "y"), rec("a", "y"), rec("a", "x")]
-    got = history.records(iter(entries), milestone_id="a", limit=2)
-    assert [(r.milestone, r.actor) for r in got] == [("a", "x"), ("a", "y")]
-    assert [r.milestone for r in history.records(entries, actor="y")] == ["b", "a"]
-    assert list(history.records(entries, limit=0)) == []
+
+def test_parse_reads_fields_by_position_whatever_the_message_holds() -> None:
+    tokens = [
+        *commit_tokens(
+            "b" * 40,
+            "a" * 40,
+            "Milestone: m\n",
+            "subject \x1f with\x1e separators",
+            "  body\n\nMilestone: m\n",
+        ),
+        *commit_tokens("a" * 40, "", "", "root commit", "")[:-1],  # no NUL after the last
+    ]
+    got = list(history.parse([tokens[:3], tokens[3:]], bodies=True))
+    assert [(c.sha[0], c.parents, c.subject) for c in got] == [
+        ("b", ("a" * 40,), "subject \x1f with\x1e separators"),
+        ("a", (), "root commit"),
+    ]
+    assert (got[0].note(), got[1].note()) == ("body", "")
+
+
+class Reads:
+    """A source that records what is read: every version of a file is `m` at revision 1."""
+
+    def __init__(self) -> None:
+        self.specs: list[str] = []
+
+    def changes(self, commit: str) -> list[Any]:
+        raise AssertionError(f"read the changes of {commit}")
+
+    def body(self, commit: str) -> str:
+        raise AssertionError(f"read the body of {commit}")
+
+    def blob(self, spec: str) -> bytes | None:
+        self.specs.append(spec)
+        actor = Actor("x", timestamps.parse(T0), timedelta(hours=2))
+        m, _ = create("a", "A", actor)
+        return m.dumps().encode()
+
+
+def test_build_filters_stops_at_the_limit_and_reads_only_the_edge_of_a_window() -> None:
+    def tool(n: int, mid: str, actor: str, action: str, revision: int) -> list[bytes]:
+        trailers = (
+            f"Milestone: {mid}\nMilestone-Action: {action}\nMilestone-Status: pending\n"
+            f"Milestone-Progress: 0\nMilestone-Steps: 0\nMilestone-Owner: none\n"
+            f"Milestone-Actor: {actor}\nMilestone-Revision: {revision}\n"
+        )
+        parent = f"{n - 1:040d}" if n else ""
+        return commit_tokens(f"{n:040d}", parent, trailers, f"milestone({mid}): {action}", "")[:-1]
+
+    tokens = [
+        *tool(4, "a", "x", "edit", 3),
+        *tool(3, "a", "y", "edit", 2),
+        *tool(2, "b", "y", "create", 1),
+        *tool(1, "a", "x", "create", 1),
+    ]
+
+    def build(**kwargs: Any) -> tuple[list[tuple[str, str, int | None]], list[str]]:
+        source = Reads()
+        found = trail.build(history.parse([tokens]), source, directory="MILESTONES", **kwargs)
+        assert all(not e.problems for e in found)
+        return [(e.milestone, e.actor, e.revision) for e in found], source.specs
+
+    assert build(milestone_id="a", limit=2) == (
+        [("a", "x", 3), ("a", "y", 2)],
+        [f"{3:040d}^1:MILESTONES/a.json"],
+    )
+    assert build(actor="y") == ([("a", "y", 2), ("b", "y", 1)], [])
+    assert build(limit=0) == ([], [])
+    everything = [("a", "x", 3), ("a", "y", 2), ("b", "y", 1), ("a", "x", 1)]
+    assert build() == (everything, [])

@@ -61,20 +61,30 @@ def show_command(milestone_id: str, as_json: bool) -> None:
     "limit",
     type=click.IntRange(min=0),
     metavar="N",
-    help="Show at most N commits.",
+    help="Show at most N changes.",
 )
-@click.option("--actor", metavar="NAME", help="Only commits made by NAME.")
+@click.option("--actor", metavar="NAME", help="Only changes made by NAME.")
+@click.option("--notes", is_flag=True, help="Show the note each change carried, under it.")
 @json_option
 def log_command(
-    milestone_id: str | None, limit: int | None, actor: str | None, as_json: bool
+    milestone_id: str | None, limit: int | None, actor: str | None, notes: bool, as_json: bool
 ) -> None:
-    """The handoff record, newest first, read from the Milestone-* commit trailers: when,
-    actor, milestone, action, step, progress, subject. Commits without them are skipped.
+    """The handoff record, newest first: every commit that changed a milestone file, with
+    when, actor, milestone, action, step, progress and subject.
+
+    Commits the tool made are read from their Milestone-* trailers. Any other change shows
+    for what it is, with what it changed: a hand edit, a revert (naming what it reverts),
+    a cherry-pick, a merge (which side each part came from). Problems (stale or illegal
+    changes, trailers that do not match the file) are listed under the change, with `!!`.
+    The actor of a commit without trailers is its author.
     """
     from gitmilestone import git
     from gitmilestone.commands import review
 
-    run(as_json, lambda: review.log(git.discover(), milestone_id, limit=limit, actor=actor))
+    run(
+        as_json,
+        lambda: review.log(git.discover(), milestone_id, limit=limit, actor=actor, notes=notes),
+    )
 
 
 @click.command("resume")

@@ -22,7 +22,13 @@ from pathlib import PurePosixPath
 from typing import NamedTuple
 
 from gitmilestone import commits, git, messages, timestamps
-from gitmilestone.commands.guard import ChangeContext, check_change, misnamed, trailer_problems
+from gitmilestone.commands.guard import (
+    ChangeContext,
+    as_committed,
+    check_change,
+    misnamed,
+    trailer_problems,
+)
 from gitmilestone.config import CONFIG_FILE, Settings, parse_settings
 from gitmilestone.errors import Invalid, MilestoneError, UsageError
 from gitmilestone.output import Result
@@ -162,18 +168,10 @@ def _check_commit(
         new = None if change.deleted else blobs.read(change.new)
         versions[path] = new
         bases = _bases(path, change, parents, blobs)
-        out += [Found(sha, _in_history(f)) for f in check_change(path, new, bases, ctx).findings]
+        out += [Found(sha, as_committed(f)) for f in check_change(path, new, bases, ctx).findings]
     if named:
         out += [Found(sha, f) for f in _trailer_findings(settings.dir, named, pairs, versions)]
     return len(changed), out
-
-
-def _in_history(finding: Finding) -> Finding:
-    """The guard's words for a commit being made (against HEAD), for a commit already made."""
-    message = finding.message
-    for said, meant in (("HEAD's", "the parent's"), ("HEAD has", "the parent has")):
-        message = message.replace(said, meant)
-    return replace(finding, message=message.replace("in HEAD", "in the parent"))
 
 
 def _bases(

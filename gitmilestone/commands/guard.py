@@ -181,6 +181,14 @@ def check_change(
     return Checked(path, milestone, tuple(sorted(set(findings))))
 
 
+def as_committed(finding: Finding) -> Finding:
+    """The guard's words for a commit being made (against HEAD), for one already made."""
+    message = finding.message
+    for said, meant in (("HEAD's", "the parent's"), ("HEAD has", "the parent has")):
+        message = message.replace(said, meant)
+    return replace(finding, message=message.replace("in HEAD", "in the parent"))
+
+
 def _deleted(path: str) -> Finding:
     return Finding(
         path,

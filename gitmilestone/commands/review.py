@@ -8,12 +8,13 @@ from contextlib import closing
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from gitmilestone import git, history
+from gitmilestone import git, history, trail
+from gitmilestone.commits import FileChange, parse_raw
 from gitmilestone.errors import GitFailed, NotFound, UsageError
-from gitmilestone.messages import Record
 from gitmilestone.model import CLOSED, PRIORITIES
 from gitmilestone.output import Result
 from gitmilestone.text import printable
+from gitmilestone.trail import Entry
 
 if TYPE_CHECKING:
     from gitmilestone.claims import Holder
@@ -32,17 +33,29 @@ def records(
     *,
     actor: str | None = None,
     limit: int | None = None,
-) -> list[Record]:
-    """Milestone commits reachable from HEAD, newest first, read by one `git log`."""
+    bodies: bool = True,
+) -> list[Entry]:
+    """Every change of a milestone file reachable from HEAD (of one milestone's, with
+    `milestone_id`), newest first: one `git log`, and git's files read only where the
+    trailers do not tell (see `trail`). Without `bodies`, the notes are not read."""
+    from gitmilestone.config import load_settings
+
     if milestone_id is not None:
         from gitmilestone.store import check_id
 
         check_id(milestone_id)
-    stream = git.log_stream(repo, history.LOG_FORMAT, *history.log_args(milestone_id))
+    directory = load_settings(repo.root).dir
+    args = history.log_args(directory, milestone_id)
+    stream = git.log_text_stream(repo, history.FULL_FORMAT if bodies else history.LOG_FORMAT, *args)
     try:
-        with closing(stream):
-            return list(
-                history.records(stream, milestone_id=milestone_id, actor=actor, limit=limit)
+        with closing(stream), _GitSource(repo, args[-1]) as source:
+            return trail.build(
+                history.parse(stream, bodies=bodies),
+                source,
+                directory=directory,
+                milestone_id=milestone_id,
+                actor=actor,
+                limit=limit,
             )
     except GitFailed:
         if not git.head_exists(repo):
@@ -50,32 +63,72 @@ def records(
         raise
 
 
-def recent(repo: git.Repo, milestone_id: str, path: str, limit: int = RECENT) -> list[Record]:
-    """A milestone's last `limit` commits, newest first: a walk limited to its file.
+class _GitSource:
+    """What the record reads from git, each through one long-lived process."""
+
+    def __init__(self, repo: git.Repo, path: str) -> None:
+        self.blobs = git.BlobReader(repo)
+        self.diffs = git.ChangeReader(repo, path)
+
+    def __enter__(self) -> _GitSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.blobs.close()
+        self.diffs.close()
+
+    def changes(self, commit: str) -> list[FileChange]:
+        tokens = self.diffs.read(commit).split(b"\0")
+        return [parse_raw(tokens[i], tokens[i + 1]) for i in range(0, len(tokens) - 1, 2)]
+
+    def blob(self, spec: str) -> bytes | None:
+        return self.blobs.read(spec)
+
+    def body(self, commit: str) -> str:
+        data = self.blobs.read_object(commit) or b""
+        # A commit object: headers, a blank line, the subject, a blank line, the body.
+        parts = data.split(b"\n\n", 2)
+        return parts[2].decode("utf-8", "replace") if len(parts) == 3 else ""
+
+
+def recent(repo: git.Repo, milestone_id: str, path: str, limit: int = RECENT) -> list[Entry]:
+    """A milestone's last `limit` changes, newest first: a walk limited to its file (`path`,
+    as `records` walks it for one milestone).
 
     git answers "did this commit change this path?" from the changed-path Bloom filters of
     a commit-graph when there is one (`git milestone init` writes it, `doctor` checks it),
     without opening the commit or its trees, so the walk costs about the same whatever the
     length of history; the walk stops as soon as `limit` records are read.
     """
-    # No --grep: it makes git read every commit's message before the path is looked at.
-    stream = git.log_stream(repo, history.LOG_FORMAT, "--", path)
-    try:
-        with closing(stream):
-            return list(history.records(stream, milestone_id=milestone_id, limit=limit))
-    except GitFailed:
-        if not git.head_exists(repo):
-            return []
-        raise
+    return records(repo, milestone_id, limit=limit)
 
 
 def log(
-    repo: git.Repo, milestone_id: str | None, *, limit: int | None, actor: str | None
+    repo: git.Repo,
+    milestone_id: str | None,
+    *,
+    limit: int | None,
+    actor: str | None,
+    notes: bool = False,
 ) -> Result:
+    """The record, read for the form that is printed (the JSON records carry each note; the
+    table only with `notes`)."""
     if limit is not None and limit < 0:
         raise UsageError("-n takes a count of commits, 0 or more")
-    recs = records(repo, milestone_id, actor=actor, limit=limit)
-    return Result(lambda: {"records": [r.to_dict() for r in recs]}, lambda: history.table(recs))
+    if milestone_id is not None:
+        from gitmilestone.store import check_id
+
+        check_id(milestone_id)
+
+    def data() -> dict[str, object]:
+        found = records(repo, milestone_id, actor=actor, limit=limit)
+        return {"records": [e.to_dict() for e in found]}
+
+    def text() -> str:
+        found = records(repo, milestone_id, actor=actor, limit=limit, bodies=notes)
+        return trail.table(found, notes=notes)
+
+    return Result(data, text)
 
 
 def resume(ws: Workspace, milestone_id: str, *, claim: bool) -> Result:
