@@ -7,6 +7,7 @@ it is small and made of plain values, so the summary cache can keep one per file
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -89,14 +90,23 @@ Row = tuple[Any, ...]
 _CREATED, _UPDATED, _CURRENT, _BLOCKED, _RENEWED = 6, 7, 10, 16, 17
 
 
+_REPEATED = tuple(Summary._fields.index(f) for f in ("priority", "status", "owner", "updated_by"))
+
+
 def to_row(s: Summary) -> Row:
     """Plain values for the cache (times as ISO 8601 text)."""
     row: list[Any] = list(s)
     row[_CREATED] = s.created_at.isoformat()
     row[_UPDATED] = s.updated_at.isoformat()
-    row[_CURRENT] = None if s.current_step is None else tuple(s.current_step)
+    current = s.current_step
+    row[_CURRENT] = None if current is None else (*current[:2], sys.intern(current.status))
     row[_BLOCKED] = tuple(tuple(b) for b in s.blocked_steps)
     row[_RENEWED] = None if s.renewed_at is None else s.renewed_at.isoformat()
+    # Values that repeat across milestones, interned, are stored once in the cache and
+    # read back as one object.
+    for i in _REPEATED:
+        if row[i] is not None:
+            row[i] = sys.intern(row[i])
     return tuple(row)
 
 

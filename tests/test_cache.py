@@ -132,7 +132,7 @@ def test_an_entry_recorded_while_the_file_was_racy_is_not_trusted(board: Repo) -
     key = ("alpha.json", cache.blob_id(forged_bytes))
     row = summary.to_row(summary.from_document(forged))
     st = file.stat()
-    sig = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode, st.st_dev)
+    sig = cache._signature(st)
     store = cache_file(board)
     cache.save(store, expected, {"alpha.json": (sig, key[1])}, {key: row})
     # Written in the same tick as the file changed: racy, so the file is read again.

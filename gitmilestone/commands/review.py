@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from gitmilestone import git, history, trail
 from gitmilestone.commits import FileChange, parse_raw
@@ -132,13 +132,17 @@ def log(
 
 
 def resume(ws: Workspace, milestone_id: str, *, claim: bool) -> Result:
-    from gitmilestone import briefing
-    from gitmilestone.commands import write
+    from gitmilestone import briefing, holding
     from gitmilestone.workspace import current_time
 
     claimed = None
     if claim:
+        from gitmilestone.commands import write
+
         claimed = write.claim(ws, milestone_id, force=False, commit=True).json_data()
+    # git walks history for the last commits while this process reads the files.
+    rel = ws.rel(ws.path_for(milestone_id))
+    last_commits = _in_background(lambda: recent(ws.repo, milestone_id, rel))
     m = ws.load(milestone_id)
     dependencies: dict[str, str | None] = {}
     for dep in m.depends_on or ():
@@ -146,8 +150,6 @@ def resume(ws: Workspace, milestone_id: str, *, claim: bool) -> Result:
         checked = ws.check(path) if path.exists() else None
         found = None if checked is None else checked.milestone
         dependencies[dep] = None if found is None else found.status
-    from gitmilestone import holding
-
     now = current_time()
     data = briefing.briefing(
         m,
@@ -156,7 +158,7 @@ def resume(ws: Workspace, milestone_id: str, *, claim: bool) -> Result:
         lease=ws.settings.lease,
         actor=_actor_or_none(ws),
         dependencies=dependencies,
-        recent=recent(ws.repo, milestone_id, ws.rel(ws.path_for(milestone_id))),
+        recent=last_commits(),
     )
     text = briefing.text(data)
     if claimed is not None:
@@ -167,6 +169,35 @@ def resume(ws: Workspace, milestone_id: str, *, claim: bool) -> Result:
             + f"\n{text}"
         )
     return Result({**data, "claimed": claimed}, text)
+
+
+T = TypeVar("T")
+
+
+def _in_background(work: Callable[[], T]) -> Callable[[], T]:
+    """Start `work` in a thread; the function returned waits for it and gives its result
+    (or raises what it raised)."""
+    import threading
+
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def result() -> T:
+        thread.join()
+        if failure:
+            raise failure[0]
+        return outcome[0]
+
+    return result
 
 
 def _actor_or_none(ws: Workspace) -> str | None:
