@@ -484,6 +484,16 @@ def _log_chunks(repo: Repo, fmt: str, args: Sequence[str]) -> Generator[bytes, N
         raise GitFailed(f"git log failed: {message}")
 
 
+def last_change(repo: Repo, path: str) -> tuple[str, tuple[str, ...], str] | None:
+    """The last commit that changed `path` (as `git log -1 -- PATH` finds it): its id,
+    parents and subject; None when no commit did."""
+    proc = repo.run("log", "-1", "--format=%H%x00%P%x00%s", "--", path, check=False)
+    fields = proc.stdout.decode("utf-8", "replace").rstrip("\n").split("\0")
+    if proc.returncode != 0 or len(fields) != 3:
+        return None
+    return fields[0], tuple(fields[1].split()), fields[2]
+
+
 def interpret_trailers(repo: Repo, message: bytes) -> str:
     """The trailers of a commit message as git's own parser reads them, one `Key: value` a
     line (comments and the `git commit -v` diff are ignored, as git does)."""

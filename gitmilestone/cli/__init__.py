@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "complete": "work:complete_command",
     "abandon": "work:abandon_command",
     "reopen": "work:reopen_command",
+    "undo": "work:undo_command",
     "step": "work:step_group",
     "edit": "edit:edit_command",
     "dep": "edit:dep_group",

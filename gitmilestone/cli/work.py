@@ -277,6 +277,24 @@ def reopen_command(
     )
 
 
+@click.command("undo")
+@id_argument
+@writes
+def undo_command(milestone_id: str, as_json: bool, as_actor: str | None, no_commit: bool) -> None:
+    """Undo the last change of a milestone with a new commit (history is never rewritten).
+
+    The last commit that changed the milestone's file, the tool's or not, is undone: the
+    content goes back to the version before it, with revision + 1, the time of now, and
+    the steps that go back from done recorded as reopened. The commit says which commit it
+    undoes (Milestone-Action: undo, Milestone-Undoes). Refused when the milestone has
+    only been created, when the state machine forbids the status change (say what to run
+    instead), or when someone else holds it (exit 3).
+    """
+    from gitmilestone.commands import write
+
+    run(as_json, lambda: write.undo(workspace(as_actor), milestone_id, commit=not no_commit))
+
+
 @click.group(
     "step",
     cls=Subcommands,

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from gitmilestone import git, workflow
-from gitmilestone.errors import Invalid, NotFound, UsageError
+from gitmilestone.errors import Invalid, NotFound, Stale, UsageError
 from gitmilestone.model import Milestone, Priority, StepStatus
 from gitmilestone.output import Result
 from gitmilestone.store import MAX_ID, check_id
@@ -214,3 +214,54 @@ def step_add(
     return _existing(
         ws, milestone_id, lambda m, a: workflow.add_step(m, a, text, after=after), commit=commit
     )
+
+
+def undo(ws: Workspace, milestone_id: str, *, commit: bool) -> Result:
+    """Undo the last change of a milestone (its last commit, the tool's or not) with a new
+    commit that brings the content back to the version before it."""
+    from gitmilestone import git, history, undoing
+    from gitmilestone.rules import check_bytes
+
+    check_id(milestone_id)
+    rel = ws.rel(ws.path_for(milestone_id))
+    last = git.last_change(ws.repo, rel)
+    if last is None:
+        raise NotFound(f"{rel} is in no commit; there is nothing to undo")
+    sha, parents, subject = last
+    specs = [f"HEAD:{rel}", *([f"{sha}^1:{rel}"] if parents else [])]
+    head_data, before_data = [*git.blobs(ws.repo, specs), None][:2]
+    if before_data is None:
+        raise Invalid(
+            f"nothing to undo: the last change of {milestone_id} ({sha[:9]}) created it; to "
+            f"stop the work, `git milestone abandon {milestone_id} --reason TEXT`"
+        )
+    before = check_bytes(rel, before_data, milestone_id).milestone
+    if before is None:
+        raise Invalid(
+            f"the version of {rel} before {sha[:9]} is not a valid milestone, so undoing "
+            f"{sha[:9]} would commit an invalid file; make the change you need with the "
+            "`git milestone` commands instead"
+        )
+    head = None if head_data is None else check_bytes(rel, head_data, milestone_id).milestone
+
+    def run(current: Milestone | None, actor: Actor) -> Outcome:
+        if current is None:
+            raise NotFound(
+                f"no milestone {milestone_id!r} in {ws.settings.dir}/; "
+                "see `git milestone list --all`"
+            )
+        if head is None or current.to_dict() != head.to_dict():
+            raise Stale(
+                f"{rel} differs from its last commit, so its last change is not what is in "
+                f"the file; commit or discard that change first (`git diff -- {rel}`)"
+            )
+        return undoing.undo(
+            current,
+            before,
+            actor,
+            commit=sha,
+            subject=history.short_subject(milestone_id, subject),
+            file=rel,
+        )
+
+    return _result(ws, ws.write(milestone_id, run, commit=commit))
