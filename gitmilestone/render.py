@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from gitmilestone import timestamps
 from gitmilestone.claims import Holder
@@ -29,21 +30,25 @@ def display_width(text: str) -> int:
     combining marks and invisible format characters none."""
     if text.isascii():
         return len(text)
-    width = 0
-    for ch in text:
-        if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-            continue
-        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return width
+    return sum(map(_char_width, text))
+
+
+@lru_cache(maxsize=4096)
+def _char_width(ch: str) -> int:
+    if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
 def clip(text: str, width: int) -> str:
     """`text` cut to at most `width` columns, with an ellipsis when it was cut."""
+    if text.isascii():
+        return text if len(text) <= width else text[: width - 1] + "…"
     if display_width(text) <= width:
         return text
     out, used = "", 0
     for ch in text:
-        w = display_width(ch)
+        w = _char_width(ch)
         if used + w > width - 1:
             break
         out, used = out + ch, used + w
