@@ -117,10 +117,66 @@ def briefing(
         "next_session_should": list(m.next_session_should),
         "blockers": list(m.blockers),
         "handoff_notes": m.handoff_notes,
+        "handoff": handoff(m, actor),
         "completion_notes": m.completion_notes,
         "recent_commits": [r.to_dict() for r in recent],
         "todo": _todo(m, actor, holder, waiting),
     }
+
+
+def handoff(m: Milestone, actor: str | None) -> dict[str, Any] | None:
+    """Who wrote the handoff (`next_session_should`, `handoff_notes`), when and at which
+    step, and what may have overtaken it since: steps done since that step, or a later
+    write by someone else (than its writer and than `actor`, who knows what they did).
+    None when the file does not say (written before these fields existed)."""
+    if m.handoff_by is None:
+        return None
+    at = None if m.handoff_at is None else timestamps.format(m.handoff_at)
+    step = m.handoff_step
+    since = [s.step for s in m.steps if step is not None and s.step >= step and s.done]
+    later = None
+    if (
+        m.updated_by not in (None, m.handoff_by, actor)
+        and m.handoff_at is not None
+        and m.updated_at > m.handoff_at
+    ):
+        later = m.updated_by
+    if step is None:
+        where = "when no step was left to do"
+    elif since:
+        where = f"at step {step}, {len(since)} step{'s' if len(since) > 1 else ''} ago"
+    else:
+        where = f"at step {step}, the current step"
+    summary = f"written by {m.handoff_by} {where}" + (f" ({at})" if at else "")
+    warnings = []
+    if since:
+        done = ", ".join(map(str, since))
+        warnings.append(
+            f"step{'s' if len(since) > 1 else ''} {done} "
+            f"{'were' if len(since) > 1 else 'was'} done after this handoff was written; "
+            "check that it still applies"
+        )
+    if later is not None:
+        warnings.append(
+            f"{later} wrote to the milestone after this handoff "
+            f"({timestamps.format(m.updated_at)}); check that it still applies"
+        )
+    return {
+        "by": m.handoff_by,
+        "at": at,
+        "step": step,
+        "steps_done_since": since,
+        "written_later_by": later,
+        "summary": summary,
+        "warnings": warnings,
+    }
+
+
+def handoff_lines(info: Mapping[str, Any] | None) -> list[str]:
+    """The handoff's summary line and its warnings (`!`), for the text outputs."""
+    if info is None:
+        return []
+    return [f"  {info['summary']}", *(f"  ! {w}" for w in info["warnings"])]
 
 
 def _clip(text: str, mid: str) -> str:
@@ -168,6 +224,7 @@ def text(b: Mapping[str, Any]) -> str:
         ("done:", [line for s in b["done_steps"] for line in _step_lines(s, mid)]),
         ("current step:", [] if b["current_step"] is None else _step_lines(b["current_step"], mid)),
         ("remaining:", [line for s in b["remaining_steps"] for line in _step_lines(s, mid)]),
+        ("handoff:", handoff_lines(b["handoff"])),
         ("next session should:", [f"  - {item}" for item in b["next_session_should"]]),
         ("blockers:", [f"  - {item}" for item in b["blockers"]]),
         ("handoff notes:", [f"  {line}" for line in b["handoff_notes"].splitlines()]),

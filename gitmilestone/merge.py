@@ -5,8 +5,9 @@ or moved steps, they are matched by description, so a change of one step follows
 its new place (a step removed on one side and changed on the other, steps moved
 differently on the two sides, or steps that cannot be told apart are a conflict). A
 step's status merges by how far it got (unless a side reopened it), times by maximum,
-`revision` as max + 1, progress is recomputed, the handoff fields come from the side
-written last, blockers merge as a set. Two different new owners, or two different edits
+`revision` as max + 1, progress is recomputed, the handoff (instructions, notes, and who
+wrote them, when, at which step) comes whole from the side that wrote one (both did: the
+side written last), blockers merge as a set. Two different new owners, or two different edits
 of one plain field, are a conflict: never a silent pick.
 """
 
@@ -24,7 +25,10 @@ _TIMES = frozenset(
     {"created_at", "updated_at", "claimed_at", "renewed_at"}
     | {"started_at", "completed_at", "reopened_at"}
 )
-_LATEST_WINS = frozenset({"next_session_should", "handoff_notes", "updated_by"})
+_LATEST_WINS = frozenset({"updated_by"})
+# The handoff: the instructions and who wrote them, when, at which step. They travel
+# together, from the side that wrote a handoff (both did: the side written last).
+HANDOFF = ("next_session_should", "handoff_notes", "handoff_by", "handoff_at", "handoff_step")
 _STEP_RANK = {"pending": 0, "blocked": 1, "in_progress": 2, "skipped": 3, "completed": 3}
 
 
@@ -242,6 +246,7 @@ def merge(base: Doc, ours: Doc, theirs: Doc) -> Merged:
     conflicts: list[str] = []
     later = _later(ours, theirs)
     later_side = 0 if later is ours else 1
+    handoff = _handoff_side(base, ours, theirs, later)
     out: dict[str, Any] = {}
     for key in _keys(ours, theirs, base):
         b, o, t = (d.get(key, _MISSING) for d in (base, ours, theirs))
@@ -257,6 +262,8 @@ def merge(base: Doc, ours: Doc, theirs: Doc) -> Merged:
             value = _blockers(*(x if isinstance(x, list) else [] for x in (b, o, t)))
         elif key == "revision":
             value = max(int(o if o is not _MISSING else 0), int(t if t is not _MISSING else 0)) + 1
+        elif key in HANDOFF:
+            value = handoff.get(key, _MISSING)
         elif key in _LATEST_WINS and o != t:
             value = later.get(key, _MISSING)
         elif key == "owner" and o != t and o != b and t != b and (o is None or t is None):
@@ -281,6 +288,17 @@ def merge(base: Doc, ours: Doc, theirs: Doc) -> Merged:
         except (KeyError, TypeError, ValueError):
             pass
     return Merged(out, conflicts)
+
+
+def _handoff_side(base: Doc, ours: Doc, theirs: Doc, later: Doc) -> Doc:
+    """The side whose handoff the merge keeps: the one that wrote it, or when both did,
+    the one written last."""
+    wrote = [
+        side
+        for side in (ours, theirs)
+        if any(side.get(k, _MISSING) != base.get(k, _MISSING) for k in HANDOFF)
+    ]
+    return wrote[0] if len(wrote) == 1 else later
 
 
 def _reorder(out: dict[str, Any], ours: Doc, theirs: Doc) -> dict[str, Any]:

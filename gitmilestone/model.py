@@ -144,6 +144,10 @@ class Milestone:
     next_session_should: tuple[str, ...] = ()
     blockers: tuple[str, ...] = ()
     handoff_notes: str = ""
+    # Who wrote next_session_should and handoff_notes, when, and at which step.
+    handoff_by: str | None = None
+    handoff_at: datetime | None = None
+    handoff_step: int | None = None
     completion_notes: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     # `$schema`: where editors find the schema; kept as it is, written first.
@@ -172,6 +176,9 @@ class Milestone:
             next_session_should=tuple(doc.get("next_session_should", ())),
             blockers=tuple(doc.get("blockers", ())),
             handoff_notes=doc.get("handoff_notes", ""),
+            handoff_by=doc.get("handoff_by"),
+            handoff_at=_time(doc.get("handoff_at")),
+            handoff_step=doc.get("handoff_step"),
             completion_notes=doc.get("completion_notes"),
             extra=_extra(doc),
             schema_ref=doc.get("$schema"),
@@ -206,6 +213,12 @@ class Milestone:
         out["next_session_should"] = list(self.next_session_should)
         out["blockers"] = list(self.blockers)
         out["handoff_notes"] = self.handoff_notes
+        if self.handoff_by is not None:
+            out["handoff_by"] = self.handoff_by
+        if self.handoff_at is not None:
+            out["handoff_at"] = timestamps.format(self.handoff_at)
+        if self.handoff_step is not None:
+            out["handoff_step"] = self.handoff_step
         if self.completion_notes is not None:
             out["completion_notes"] = self.completion_notes
         out.update(self.extra)

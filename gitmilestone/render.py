@@ -188,6 +188,12 @@ def show_text(
         for note_line in printable(s.notes, lines=True).split("\n"):
             if note_line.strip():
                 lines.append(f"        {note_line}")
+    from gitmilestone.briefing import handoff, handoff_lines
+
+    written = handoff_lines(handoff(m, None))
+    if written:
+        lines.append("handoff:")
+        lines.extend(printable(line) for line in written)
     for title, items in (
         ("next session should:", m.next_session_should),
         ("blockers:", m.blockers),

@@ -151,7 +151,7 @@ def _short(message: str, limit: int = 160) -> str:
 
 
 def _timestamp_paths(doc: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
-    for key in ("created_at", "updated_at", "claimed_at", "renewed_at"):
+    for key in ("created_at", "updated_at", "claimed_at", "renewed_at", "handoff_at"):
         yield f"$.{key}", doc.get(key)
     for i, step in enumerate(doc.get("steps", ())):
         for key in ("started_at", "completed_at", "reopened_at"):
@@ -297,6 +297,14 @@ def _time_findings(file: str, m: Milestone) -> Iterator[Finding]:
             "$.renewed_at",
             "renewed_at (the owner's last write) is after updated_at (the last write); "
             "set it to the time of the owner's last write",
+        )
+    if m.handoff_at is not None and m.handoff_at > m.updated_at:
+        yield Finding(
+            file,
+            "M104",
+            "$.handoff_at",
+            "handoff_at (when the handoff was written) is after updated_at (the last write); "
+            "set it to the time of the handoff",
         )
     for i, s in enumerate(m.steps):
         if s.started_at and s.completed_at and s.completed_at < s.started_at:

@@ -358,6 +358,15 @@ def handoff(
         changes["next_session_should"] = next_steps
     if notes is not None:
         changes["handoff_notes"] = notes
+    if changes:
+        # Who wrote these instructions, when and at which step: so that a reader can tell
+        # when later work may have overtaken them.
+        current = m.current_step
+        changes.update(
+            handoff_by=actor.name,
+            handoff_at=_when(m, actor),
+            handoff_step=None if current is None else current.step,
+        )
     if release:
         changes["owner"] = None
     new = written(m, actor, **changes)
@@ -373,7 +382,9 @@ def handoff(
 
 def complete(
     m: Milestone, actor: Actor, *, notes: str | None = None, force: bool = False
-) -> Outcome:
+) -> Outcome | None:
+    if m.status == "completed":
+        return _completion_notes(m, actor, notes)
     _require_open(m, "complete")
     if m.status != "in_progress":
         how = "unblock" if m.status == "blocked" else "advance"
@@ -402,6 +413,25 @@ def complete(
         note=notes,
         steps=tuple(unfinished),
         previous_owner=previous,
+    )
+
+
+def _completion_notes(m: Milestone, actor: Actor, notes: str | None) -> Outcome | None:
+    """Notes for work already completed: added to its completion notes, as a commit of
+    their own (`complete-notes`); the same notes again change nothing."""
+    mid = m.milestone_id
+    if notes is None or not notes.strip():
+        raise Invalid(
+            f"{mid} is already completed; to record notes about it, `git milestone complete "
+            f"{mid} --notes TEXT` (to work on it again, `git milestone reopen {mid}`)"
+        )
+    earlier = (m.completion_notes or "").rstrip()
+    if notes.strip() in (part.strip() for part in earlier.split("\n\n")):
+        return None
+    may_write(m, actor, take=False)
+    new = written(m, actor, completion_notes=f"{earlier}\n\n{notes}" if earlier else notes)
+    return new, Change(
+        "complete-notes", f"completion notes by {actor.name}", note=notes, free=(actor.name,)
     )
 
 

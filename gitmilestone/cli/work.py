@@ -203,7 +203,11 @@ def handoff_command(
     as_actor: str | None,
     no_commit: bool,
 ) -> None:
-    """The end-of-session ritual: leave instructions for whoever resumes."""
+    """The end-of-session ritual: leave instructions for whoever resumes.
+
+    The file records who wrote them, when and at which step (handoff_by, handoff_at,
+    handoff_step), so that `show` and `resume` can say how old they are.
+    """
     from gitmilestone.commands import write
 
     run(
@@ -232,7 +236,11 @@ def complete_command(
     as_actor: str | None,
     no_commit: bool,
 ) -> None:
-    """Finish a milestone (refused while steps are unfinished, unless --force)."""
+    """Finish a milestone (refused while steps are unfinished, unless --force).
+
+    On a milestone already completed, --notes adds to its completion notes, as a commit of
+    its own (Milestone-Action: complete-notes); the same notes again change nothing.
+    """
     from gitmilestone.commands import write
 
     run(

@@ -47,5 +47,12 @@ def show(ws: Workspace, milestone_id: str) -> Result:
     m = ws.load(milestone_id)
     now = current_time()
     holder = holding.holder(ws, m, now)
-    data = {**m.to_dict(), "lease_active": holder.active, "holder": holder.to_dict()}
+    from gitmilestone.briefing import handoff
+
+    data = {
+        **m.to_dict(),
+        "lease_active": holder.active,
+        "holder": holder.to_dict(),
+        "handoff": handoff(m, None),
+    }
     return Result(data, render.show_text(m, now, ws.settings.lease, use_color(), holder))
