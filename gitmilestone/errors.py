@@ -44,6 +44,10 @@ class Stale(MilestoneError):
     code = "stale"
 
 
+class IndexLocked(Stale):
+    code = "index-locked"
+
+
 class GitFailed(MilestoneError):
     code = "git"
 

@@ -8,15 +8,17 @@ to import, is used where its object model earns that: repository setup and remot
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shlex
 import subprocess
+import time
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from gitmilestone.errors import CommitRefused, GitFailed, Invalid, NotFound
+from gitmilestone.errors import CommitRefused, GitFailed, IndexLocked, Invalid, NotFound
 
 EMPTY_TREE_SHA1 = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
@@ -41,6 +43,11 @@ class Repo:
         return self.run(*args).stdout.decode("utf-8", "replace")
 
 
+# git refuses to start when another git process holds the index: it says so on stderr.
+_INDEX_LOCKED = re.compile(rb"Unable to create '([^'\n]*index\.lock)': File exists")
+INDEX_LOCK_WAIT = 2.5
+
+
 def run(
     args: Sequence[str],
     *,
@@ -49,17 +56,39 @@ def run(
     env: Mapping[str, str] | None = None,
     check: bool = True,
 ) -> subprocess.CompletedProcess[bytes]:
+    """Run git. When it fails because another git process holds the index, try again for
+    a moment (backing off), then refuse with exit 4 (`IndexLocked`)."""
     full_env = None if env is None else {**os.environ, **env}
-    try:
-        proc = subprocess.run(
-            ["git", *args], cwd=cwd, input=input, capture_output=True, env=full_env
-        )
-    except FileNotFoundError:
-        raise GitFailed("git is not installed or not on PATH; install git first") from None
+    deadline, delay = 0.0, 0.05
+    while True:
+        try:
+            proc = subprocess.run(
+                ["git", *args], cwd=cwd, input=input, capture_output=True, env=full_env
+            )
+        except FileNotFoundError:
+            raise GitFailed("git is not installed or not on PATH; install git first") from None
+        locked = _INDEX_LOCKED.search(proc.stderr) if proc.returncode != 0 else None
+        if locked is None:
+            break
+        now = time.monotonic()
+        deadline = deadline or now + INDEX_LOCK_WAIT
+        if now >= deadline:
+            raise index_locked(locked.group(1).decode("utf-8", "replace"))
+        time.sleep(min(delay, deadline - now))
+        delay *= 2
     if check and proc.returncode != 0:
         name = next((a for a in args if not a.startswith("-") and "=" not in a), args[0])
         raise GitFailed(f"git {name} failed: {_output(proc).strip() or proc.returncode}")
     return proc
+
+
+def index_locked(lock: str) -> IndexLocked:
+    return IndexLocked(
+        f"another git process is using this repository's index ({lock} exists), so nothing "
+        "was changed; run the command again when it has finished. Only if no git process "
+        "is running (one may have been killed) is the lock left over: then remove "
+        f"{lock} and run again"
+    )
 
 
 def _output(proc: subprocess.CompletedProcess[bytes]) -> str:
@@ -294,6 +323,46 @@ class ChangeReader:
             self._proc.stdout.close()
             self._proc.wait()
             self._proc = None
+def object_ids(repo: Repo, specs: Sequence[str]) -> list[str | None]:
+    """The object id each `rev:path` (or `:path`, the index) names, in one
+    `git cat-file --batch-check`; None where it names nothing."""
+    proc = repo.run("cat-file", "--batch-check", input="".join(f"{s}\n" for s in specs).encode())
+    out: list[str | None] = []
+    for line in proc.stdout.decode("ascii", "replace").splitlines()[: len(specs)]:
+        oid, _, kind = line.partition(" ")
+        out.append(oid if kind.startswith("blob") else None)
+    return out + [None] * (len(specs) - len(out))
+
+
+def blob_id(repo: Repo, data: bytes) -> str:
+    """The id git gives a blob of `data` (computed here: no process)."""
+    algorithm = hashlib.sha256 if repo.object_format == "sha256" else hashlib.sha1
+    return algorithm(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def stored_blob_id(repo: Repo, path: str) -> str:
+    """The id of the blob git would store for the working file at `path`, after its
+    attributes' filters and end-of-line conversion."""
+    return repo.text("hash-object", f"--path={path}", "--", path).strip()
+
+
+def empty_blob(repo: Repo) -> str:
+    return blob_id(repo, b"")
+
+
+def restore_from_head(repo: Repo, path: str, *, in_head: bool) -> None:
+    """Put HEAD's version of `path` back in the index and the working tree (when HEAD has
+    none: take it out of the index and delete the file)."""
+    if in_head:
+        repo.run("restore", "--source=HEAD", "--staged", "--worktree", "--", path)
+    else:
+        repo.run("rm", "--cached", "--quiet", "--force", "--ignore-unmatch", "--", path)
+        (repo.root / path).unlink(missing_ok=True)
+
+
+def reset_index_entry(repo: Repo, path: str) -> None:
+    """Make the index entry of `path` HEAD's again, leaving the working tree alone."""
+    repo.run("reset", "--quiet", "HEAD", "--", path)
 
 
 def staged_changes(repo: Repo, pathspec: str) -> list[tuple[str, str]]:

@@ -261,7 +261,8 @@ def merge(base: Doc, ours: Doc, theirs: Doc) -> Merged:
         elif key == "blockers":
             value = _blockers(*(x if isinstance(x, list) else [] for x in (b, o, t)))
         elif key == "revision":
-            value = max(int(o if o is not _MISSING else 0), int(t if t is not _MISSING else 0)) + 1
+            # Absent or null is revision 0.
+            value = max(_revision(o), _revision(t)) + 1
         elif key in HANDOFF:
             value = handoff.get(key, _MISSING)
         elif key in _LATEST_WINS and o != t:
@@ -299,6 +300,10 @@ def _handoff_side(base: Doc, ours: Doc, theirs: Doc, later: Doc) -> Doc:
         if any(side.get(k, _MISSING) != base.get(k, _MISSING) for k in HANDOFF)
     ]
     return wrote[0] if len(wrote) == 1 else later
+
+
+def _revision(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _reorder(out: dict[str, Any], ours: Doc, theirs: Doc) -> dict[str, Any]:

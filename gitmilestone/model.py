@@ -80,7 +80,7 @@ class Step:
             completed_at=_time(doc.get("completed_at")),
             reopened_by=doc.get("reopened_by"),
             reopened_at=_time(doc.get("reopened_at")),
-            notes=doc.get("notes", ""),
+            notes=doc.get("notes") or "",
             extra=_extra(doc),
         )
 
@@ -164,7 +164,7 @@ class Milestone:
             owner=doc.get("owner"),
             status=doc["status"],
             progress=int(doc["progress"]),
-            revision=int(doc.get("revision", 0)),
+            revision=int(doc.get("revision") or 0),
             created_at=timestamps.parse(doc["created_at"]),
             updated_at=timestamps.parse(doc["updated_at"]),
             updated_by=doc.get("updated_by"),

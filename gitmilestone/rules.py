@@ -13,7 +13,6 @@ from gitmilestone import timestamps
 from gitmilestone.model import DONE_STEP, Milestone, Step, can_transition, derive_progress
 
 MAX_BYTES = 1024 * 1024
-SCHEMA_HINT = "see `git milestone schema` for the format"
 
 
 @dataclass(frozen=True, order=True)
@@ -119,24 +118,16 @@ def schema_findings(file: str, doc: Any) -> list[Finding]:
         return []
     from jsonschema import Draft202012Validator
 
+    from gitmilestone.schema_words import describe
+
     validator = Draft202012Validator(schema.schema())
     errors = sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
-    return [
-        Finding(file, "M002", json_path(e.absolute_path), _schema_message(e.absolute_path, e))
-        for e in errors
-    ]
-
-
-def _schema_message(path: Any, error: Any) -> str:
-    # Every *_at field is a timestamp: say what one looks like rather than which of the
-    # schema's alternatives it missed.
-    where = list(path)
-    if where and str(where[-1]).endswith("_at") and isinstance(error.instance, str):
-        return (
-            f"{_short(repr(error.instance), 60)} is not a valid date and time such as "
-            f"2025-11-15T00:20:00Z; {SCHEMA_HINT}"
-        )
-    return f"{_short(error.message)}; {SCHEMA_HINT}"
+    out: dict[tuple[str, str], Finding] = {}
+    for error in errors:
+        for path, message in describe(error):
+            where = json_path(path)
+            out.setdefault((where, message), Finding(file, "M002", where, message))
+    return list(out.values())
 
 
 def _bad_time(value: str) -> str:

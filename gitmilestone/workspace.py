@@ -4,14 +4,14 @@ single write path (lock, re-read, check, atomic write, commit one file, restore 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitmilestone import git, store, timestamps
+from gitmilestone import git, journal, preflight, store, timestamps, worktree
 from gitmilestone.config import Settings, load_settings
 from gitmilestone.errors import CommitRefused, Invalid, NotFound, Stale, UsageError
 from gitmilestone.messages import Change, format_message
@@ -49,6 +49,8 @@ class WriteResult:
     change: Change | None
     commit: str | None
     path: str
+    # The commit message the change was (or, with --no-commit, is to be) committed with.
+    message: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +59,7 @@ class WriteResult:
             "action": None if self.change is None else self.change.action,
             "commit": self.commit,
             "path": self.path,
+            "message": self.message,
         }
 
 
@@ -161,8 +164,17 @@ class Workspace:
         commit: bool = True,
         push: bool | None = None,
         env: dict[str, str] | None = None,
+        repairs: Collection[str] = (),
     ) -> WriteResult:
         """Run `operation` on the current file under the repository lock and commit it.
+
+        Refused, with nothing changed, while a merge, rebase, cherry-pick, revert or bisect
+        is in progress (exit 1), when the file or its index entry differs from HEAD's
+        version (exit 4: the commit would carry a change this command did not make), when
+        the file has a problem M001-M004 (exit 1; `repairs` names the codes a repair
+        operation is allowed to find, as `validate --fix` does), and when the file it would
+        write does not pass the file rules (exit 1). A journal entry under the git
+        directory records the write until its commit lands (see `journal`).
 
         With `push`, push the commit; when the remote moved, drop the commit, rebase onto
         the remote and run the operation again, so its preconditions are checked against
@@ -172,12 +184,16 @@ class Workspace:
         if push and not commit:
             raise UsageError("--push pushes a commit: drop --no-commit, or drop --push")
         if not push:
-            return self._write_once(milestone_id, operation, commit=commit, env=env)
+            return self._write_once(
+                milestone_id, operation, commit=commit, env=env, repairs=repairs
+            )
         # One lock over commit, push and retry: no other local write can land between our
         # commit and its undoing.
         with store.repository_lock(self.repo.common_dir):
             for _ in range(PUSH_ATTEMPTS):
-                result = self._write_once(milestone_id, operation, commit=commit, env=env)
+                result = self._write_once(
+                    milestone_id, operation, commit=commit, env=env, repairs=repairs
+                )
                 if result.commit is None or git.push(self.repo):
                     return result
                 if git.head_sha(self.repo) != result.commit:
@@ -197,58 +213,87 @@ class Workspace:
         *,
         commit: bool,
         env: dict[str, str] | None,
+        repairs: Collection[str],
     ) -> WriteResult:
         path = self.path_for(milestone_id)
         rel = self.rel(path)
         actor = self.actor()
+        git_dir = self.repo.git_dir
         with store.repository_lock(self.repo.common_dir):
+            worktree.refuse_if_busy(self.repo)
+            self.remove_temporaries(path)
             original = _read_or_none(self.repo.root, path)
             if original is None:
                 self.require_checked_out()
-            current = None if original is None else _usable(self.check(path))
+            state = worktree.file_state(self.repo, rel, original)
+            entry = journal.read(git_dir, milestone_id)
+            preflight.require_clean(state, entry, milestone_id, rel)
+            if entry is not None:  # a write that landed, or was undone: nothing to keep
+                journal.remove(git_dir, milestone_id)
+            checked = None if original is None else self.check(path)
+            current = None if checked is None else preflight.writable(checked, repairs)
             outcome = operation(current, actor)
             if outcome is None:
                 assert current is not None
                 return WriteResult(current, None, None, rel)
             new, change = outcome
+            text = new.dumps()
+            data = text.encode("utf-8")
+            preflight.check_new(rel, data, milestone_id, checked)
+            message = format_message(new, change, self.actor_name)
             if _read_or_none(self.repo.root, path) != original:
                 raise Stale(f"{rel} changed while this command ran; run it again")
-            store.write_atomic(path, new.dumps())
-            sha = self._commit(path, rel, original, new, change, commit, env or {})
-        return WriteResult(new, change, sha, rel)
+            hook_env = {ACTOR_ENV: self.actor_name, **(env or {})}
+            journal.record(
+                git_dir,
+                journal.Entry(
+                    milestone_id,
+                    rel,
+                    state.head,
+                    git.blob_id(self.repo, data),
+                    message,
+                    self.actor_name,
+                    change.action,
+                    env or {},
+                ),
+            )
+            try:
+                store.write_atomic(path, text)
+                sha = self._commit(rel, state, message, commit, hook_env)
+            except BaseException:
+                store.restore(path, original)
+                journal.remove(git_dir, milestone_id)
+                raise
+            if sha is not None:
+                journal.remove(git_dir, milestone_id)
+        return WriteResult(new, change, sha, rel, message)
+
+    def remove_temporaries(self, path: Path) -> None:
+        """Take away what killed writes left: temporary files next to the milestone files
+        and in the journal (call under the repository lock)."""
+        journal.remove_temporaries(path.parent)
+        journal.remove_temporaries(self.repo.git_dir / journal.DIRECTORY)
 
     def _commit(
         self,
-        path: Path,
         rel: str,
-        original: bytes | None,
-        new: Milestone,
-        change: Change,
+        state: worktree.FileState,
+        message: str,
         commit: bool,
         env: dict[str, str],
     ) -> str | None:
+        """Stage (with `commit` False) or commit the file alone; on failure the caller puts
+        the file back, and a new file is taken out of the index again."""
         added = False
         try:
             if not commit:
                 git.add(self.repo, [rel])
                 return None
-            if original is None:
+            if state.head is None and state.index is None:
                 git.add(self.repo, [rel], intent=True)
                 added = True
-            message = format_message(new, change, self.actor_name)
-            hook_env = {ACTOR_ENV: self.actor_name, **env}
-            try:
-                return git.commit_only(self.repo, [rel], message, hook_env)
-            except CommitRefused:
-                # An existing file git does not know yet (made by hand): git refuses the
-                # path before any hook runs. Asking only then saves a process per write.
-                if added or git.is_tracked(self.repo, rel):
-                    raise
-            git.add(self.repo, [rel], intent=True)
-            added = True
-            return git.commit_only(self.repo, [rel], message, hook_env)
+            return git.commit_only(self.repo, [rel], message, env)
         except BaseException:
-            store.restore(path, original)
             if added:
                 git.unstage_new(self.repo, [rel])
             raise

@@ -255,10 +255,12 @@ def test_a_new_milestone_refused_by_a_hook_leaves_no_file_and_nothing_staged(rep
 
 
 def test_a_refused_change_to_an_untracked_file_leaves_it_untracked(repo: Repo) -> None:
+    # A file never committed is not the command's to commit: refused before any hook runs.
     repo.write("MILESTONES/deploy-dashboard.json", seed_bytes())
     refuse_commits(repo)
     ran = repo.gm("advance", "deploy-dashboard", "--as", "session-3-coordinator")
-    assert ran.exit_code == 1, ran.stderr
+    assert ran.exit_code == 4, ran.stderr
+    assert "not in git yet" in ran.stderr
     assert repo.file("MILESTONES/deploy-dashboard.json").read_bytes() == seed_bytes()
     assert repo.git("status", "--porcelain") == "?? MILESTONES/\n"
 

@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "abandon": "work:abandon_command",
     "reopen": "work:reopen_command",
     "undo": "work:undo_command",
+    "recover": "work:recover_command",
     "step": "work:step_group",
     "edit": "edit:edit_command",
     "dep": "edit:dep_group",

@@ -8,6 +8,7 @@ from gitmilestone.cli.common import (
     CONTEXT,
     Subcommands,
     id_argument,
+    json_option,
     run,
     workspace,
     writes,
@@ -267,6 +268,23 @@ def abandon_command(
             workspace(as_actor), milestone_id, reason=reason, commit=not no_commit
         ),
     )
+
+
+@click.command("recover")
+@id_argument
+@json_option
+def recover_command(milestone_id: str, as_json: bool) -> None:
+    """Bring a milestone file back to a clean state after an interrupted write, or a change
+    left uncommitted (`--no-commit`, a crash, a hand edit), and say which it did.
+
+    When the file (staged or not) is exactly the change a `git milestone` command wrote
+    and did not commit, it is committed with the message that command would have written.
+    Anything else that differs from HEAD is put back to HEAD's version, after what was
+    there is saved under the git directory (the path is printed).
+    """
+    from gitmilestone.commands import recover
+
+    run(as_json, lambda: recover.recover(workspace(), milestone_id))
 
 
 @click.command("reopen")

@@ -116,7 +116,7 @@ def _fix_one(ws: Workspace, path: Path, commit: bool) -> _Row:
         return None if current is None else repair.apply(current, actor, again.fixes)
 
     try:
-        written = ws.write(path.stem, op, commit=commit)
+        written = ws.write(path.stem, op, commit=commit, repairs=repair.REPAIRS)
     except MilestoneError as exc:
         return _Row(checked.file, error=exc)
     if written.change is None:

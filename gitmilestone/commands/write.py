@@ -31,7 +31,11 @@ def _result(ws: Workspace, written: WriteResult) -> Result:
     if written.change is None:
         text = f"{mid}: nothing to change"
     elif written.commit is None:
-        text = f"{mid}: {printable(written.change.summary)} (staged, not committed)"
+        text = (
+            f"{mid}: {printable(written.change.summary)} (staged, not committed)\n"
+            f"commit it with `git milestone recover {mid}`, or with `git commit` and this "
+            f"message (its trailers record the change):\n\n{written.message}"
+        )
     else:
         text = f"{mid}: {printable(written.change.summary)} [{written.commit[:9]}]"
     return Result(written.to_dict(), text)
