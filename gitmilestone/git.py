@@ -323,6 +323,8 @@ class ChangeReader:
             self._proc.stdout.close()
             self._proc.wait()
             self._proc = None
+
+
 def object_ids(repo: Repo, specs: Sequence[str]) -> list[str | None]:
     """The object id each `rev:path` (or `:path`, the index) names, in one
     `git cat-file --batch-check`; None where it names nothing."""

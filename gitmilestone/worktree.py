@@ -46,7 +46,7 @@ def file_state(repo: git.Repo, path: str, data: bytes | None) -> FileState:
     """`path` in HEAD, the index and the working tree (`data`: its bytes, None if absent)."""
     head, index = git.object_ids(repo, [f"HEAD:{path}", f":{path}"])
     work = None if data is None else git.blob_id(repo, data)
-    if work is not None and work not in (head, index):
+    if work is not None and work not in (head, index) and (head or index):
         # Filters or end-of-line conversion store other bytes than the file holds: ask git.
         work = git.stored_blob_id(repo, path)
     intent = head is None and index is not None and index == git.empty_blob(repo)

@@ -80,10 +80,12 @@ def test_advance_claim_and_the_guard_import_neither_gitpython_nor_jsonschema(
 
 def test_git_processes_per_command(work: Repo, tmp_path: Path) -> None:
     bounds = {
-        # discover; commit --only (and the `maintenance run --auto` it starts)
-        ("claim", "alpha"): 3,
-        ("advance", "alpha"): 3,
-        ("handoff", "alpha", "--notes", "n"): 3,
+        # discover; one `cat-file --batch-check` (the file and its index entry must be
+        # HEAD's: a write never commits a change it did not make); commit --only (and the
+        # `maintenance run --auto` it starts)
+        ("claim", "alpha"): 4,
+        ("advance", "alpha"): 4,
+        ("handoff", "alpha", "--notes", "n"): 4,
         # discover; the claims registry's refs
         ("list",): 2,
         ("next",): 2,
@@ -95,11 +97,16 @@ def test_git_processes_per_command(work: Repo, tmp_path: Path) -> None:
         assert len(started) <= bound, (args, started)
 
 
-def test_an_existing_file_git_does_not_know_yet_is_committed(work: Repo, tmp_path: Path) -> None:
+def test_an_existing_file_git_does_not_know_yet_is_refused_before_any_commit(
+    work: Repo, tmp_path: Path
+) -> None:
+    # Committing it under a claim's trailers would record a milestone no `create` made.
     text = work.read("MILESTONES/alpha.json").replace('"alpha"', '"charlie"', 1)
     work.write("MILESTONES/charlie.json", text)
-    started = git_processes(work, tmp_path, "claim", "charlie")
-    assert work.files_in() == ["MILESTONES/charlie.json"]
-    assert work.git("status", "--porcelain", "--", "MILESTONES") == ""
-    # The first commit is refused for the unknown path before any hook, then it is added.
-    assert [a[1] for a in started if a[0] == "git"][:3] == ["rev-parse", "commit", "cat-file"]
+    head = work.head()
+    ran = work.gm_proc("claim", "charlie", env={"GIT_TRACE2_EVENT": str(tmp_path / "t.json")})
+    assert ran.exit_code == 4 and "not in git yet" in ran.stderr
+    assert work.head() == head
+    events = [json.loads(line) for line in (tmp_path / "t.json").read_text().splitlines()]
+    started = [e["argv"][1] for e in events if e["event"] == "start" and e["argv"][0] == "git"]
+    assert started == ["rev-parse", "cat-file"]

@@ -374,3 +374,14 @@ def test_schema_problems_are_worded_for_a_person(repo: Repo, edit: Any, line: st
     assert ran.exit_code == 1
     assert f"{PATH}: M002 {line}" in ran.stdout.splitlines()
     assert "valid under" not in ran.stdout
+
+
+def test_end_of_line_conversion_is_not_taken_for_a_change(repo: Repo) -> None:
+    # With core.autocrlf the working file holds CRLF while git stores LF: the same version.
+    make(repo)
+    repo.git("config", "core.autocrlf", "true")
+    (repo.path / PATH).unlink()
+    repo.git("checkout", "--", PATH)
+    assert b"\r\n" in (repo.path / PATH).read_bytes()
+    ok(repo.gm("claim", "work"))
+    assert repo.trailers()["Milestone-Action"] == ["claim"]
