@@ -127,6 +127,17 @@ def test_step_numbers_out_of_list_order_are_renumbered_and_the_guard_agrees(
     assert hooked.gm("validate").exit_code == 0
 
 
+def test_a_file_other_commands_refuse_is_repaired_by_fix_and_then_editable(repo: Repo) -> None:
+    d = seed_doc()
+    d["steps"][0]["step"], d["steps"][1]["step"] = 2, 1
+    put(repo, SEED, d)
+    refused = repo.gm("edit", "deploy-dashboard", "--priority", "low", env=NEXT_DAY)
+    assert refused.exit_code == 1 and "M004" in refused.stderr
+    assert repo.gm("validate", "--fix", "deploy-dashboard", env=NEXT_DAY).exit_code == 0
+    ran = repo.gm("edit", "deploy-dashboard", "--priority", "low", env=NEXT_DAY)
+    assert ran.exit_code == 0, ran.stdout + ran.stderr
+
+
 @pytest.mark.parametrize(
     ("change", "fixed", "left"),
     [
