@@ -84,33 +84,36 @@ def parse(chunks: Iterable[list[str]], *, bodies: bool = False) -> Iterator[Comm
     """The commits of a `git log -z --format=LOG_FORMAT` (with `bodies`: FULL_FORMAT)
     stream, read as lists of whole fields (`git.log_text_stream`)."""
     count = len(PLACEHOLDERS) + bodies
+    # Built with tuple.__new__: a NamedTuple's own constructor costs five times as much,
+    # and a long history has tens of thousands of commits.
+    new = tuple.__new__
     fields: list[str] = []
     for chunk in chunks:
         fields = fields + chunk if fields else chunk
         whole = len(fields) - len(fields) % count
-        for i in range(0, whole, count):
-            sha, parents, when, author, subject, trailers, *body = fields[i : i + count]
-            yield Commit(
-                sha.lstrip("\n"),
-                tuple(parents.split()),
-                when,
-                author,
-                subject,
-                trailers,
-                body[0] if bodies else None,
-            )
+        it = iter(fields[:whole])
+        if bodies:
+            for sha, parents, when, author, subject, trailers, body in zip(
+                *[it] * count, strict=True
+            ):
+                yield new(
+                    Commit,
+                    (sha.lstrip("\n"), (*parents.split(),), when, author, subject, trailers, body),
+                )
+        else:
+            for sha, parents, when, author, subject, trailers in zip(*[it] * count, strict=True):
+                yield new(
+                    Commit,
+                    (sha.lstrip("\n"), (*parents.split(),), when, author, subject, trailers, None),
+                )
         fields = fields[whole:]
     if fields:
         # The last commit's last field has no NUL after it; an empty one is no field at all.
-        sha, parents, when, author, subject, trailers, *body = fields + [""] * (count - len(fields))
+        last = fields + [""] * (count - len(fields))
+        body = last[6] if bodies else None
+        sha, parents, when, author, subject, trailers = last[:6]
         yield Commit(
-            sha.lstrip("\n"),
-            tuple(parents.split()),
-            when,
-            author,
-            subject,
-            trailers,
-            body[0] if bodies else None,
+            sha.lstrip("\n"), tuple(parents.split()), when, author, subject, trailers, body
         )
 
 
@@ -187,20 +190,23 @@ def trailers(text: str) -> Trailers | None:
     if details:
         moved = _STEP_FROM_LINE.search(details)
         step_from = None if moved is None else int(moved.group(1))
-    return Trailers(
-        mid,
-        action,
-        status,
-        int(progress),
-        None if owner == NONE else owner,
-        actor,
-        int(revision),
-        steps,
-        int(count),
-        found.group(12) is not None,
-        found.group(11),
-        step_from,
-        text,
+    return tuple.__new__(
+        Trailers,
+        (
+            mid,
+            action,
+            status,
+            int(progress),
+            None if owner == NONE else owner,
+            actor,
+            int(revision),
+            steps,
+            int(count),
+            found.group(12) is not None,
+            found.group(11),
+            step_from,
+            text,
+        ),
     )
 
 

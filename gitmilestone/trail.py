@@ -31,6 +31,8 @@ from gitmilestone.model import DONE_STEP, can_transition
 from gitmilestone.text import printable
 
 HEADER = ("WHEN", "ACTOR", "MILESTONE", "ACTION", "STEP", "PROGRESS", "SUBJECT")
+_UNSEEN: Any = object()
+_new = tuple.__new__
 
 
 class Source(Protocol):
@@ -143,12 +145,13 @@ def build(
         return []
     items: list[_Item] = []
     parents: dict[str, tuple[str, ...]] = {}
+    paths: dict[str, str | None] = {}
     wanted, complete = 0, True
     for commit in commits:
         if limit is not None and wanted >= limit:
             complete = False
             break
-        found = _items(commit, source, directory, milestone_id)
+        found = _items(commit, source, directory, milestone_id, paths)
         parents[commit.sha] = commit.parents
         items += found
         if actor is None:
@@ -165,15 +168,22 @@ def _actor(item: _Item) -> str:
     return item.trailers.actor if item.trailers is not None else item.commit.author
 
 
-def _items(commit: Commit, source: Source, directory: str, only: str | None) -> list[_Item]:
+def _items(
+    commit: Commit,
+    source: Source,
+    directory: str,
+    only: str | None,
+    paths: dict[str, str | None],
+) -> list[_Item]:
     t = history.trailers(commit.trailers)
-    if (
-        t is not None
-        and len(commit.parents) <= 1
-        and _valid_id(t.milestone)
-        and only in (None, t.milestone)
-    ):
-        return [_Item(commit, f"{directory}/{t.milestone}.json", t, None)]
+    if t is not None and len(commit.parents) <= 1:
+        # Each milestone's file, once: None for an id that is not one, or not the one asked.
+        path = paths.get(t.milestone, "")
+        if path == "":
+            ok = _valid_id(t.milestone) and only in (None, t.milestone)
+            path = paths[t.milestone] = f"{directory}/{t.milestone}.json" if ok else None
+        if path is not None:
+            return [_new(_Item, (commit, path, t, None))]
     out = []
     prefix = f"{directory}/"
     for fc in source.changes(commit.sha):
@@ -258,16 +268,55 @@ class _Replay:
                 return False, None
 
     def _tool(self, it: _Item) -> Entry:
-        t, c = it.trailers, it.commit
+        t, c, path = it.trailers, it.commit, it.path
         assert t is not None
-        known, before = self._before(it)
+        if self.linear:
+            before = self.last.get(path, _UNSEEN)
+            known = before is not _UNSEEN or self.complete
+            if before is _UNSEEN:
+                before = None
+        else:
+            known, before = self._before(it)
         if not known:
-            before = _state(self._parent_blob(c, it.path))
+            before = _state(self._parent_blob(c, path))
         steps = history.apply(None if before is None else before.steps, t)
         if steps is None or not _plausible(before, t, steps) or "(cherry picked" in t.text:
             return self._verify(it, t)
-        after = State(t.status, t.owner, t.progress, t.revision, steps)
-        return self._entry(it, t, before, after, change="added" if before is None else "modified")
+        # The common case, built with tuple.__new__ (a NamedTuple's constructor costs several
+        # times as much): thousands of these make a long record.
+        after = _new(State, (t.status, t.owner, t.progress, t.revision, steps))
+        return _new(
+            Entry,
+            (
+                c.sha,
+                c.when,
+                t.milestone,
+                t.action,
+                t.actor,
+                t.owner,
+                t.status,
+                t.progress,
+                t.revision,
+                t.steps,
+                t.forced,
+                t.previous_owner,
+                c.subject,
+                path,
+                "tool",
+                "added" if before is None else "modified",
+                c.parents,
+                c.author,
+                after,
+                before,
+                (),
+                None,
+                (),
+                False,
+                c,
+                None,
+                None,
+            ),
+        )
 
     def _parent_blob(self, c: Commit, path: str) -> bytes | None:
         return self.source.blob(f"{c.sha}^1:{path}") if c.parents else None
@@ -516,13 +565,13 @@ def table(entries: Iterable[Entry], *, notes: bool = False) -> str:
     entries = list(entries)
     if not entries:
         return ""
-    rows: list[tuple[str, ...]] = [HEADER]
-    for e in entries:
-        cells = row(e)
-        # Escaping is rarely needed: look once per line, escape cell by cell only then.
-        rows.append(
-            cells if printable("".join(cells)) == "".join(cells) else tuple(map(printable, cells))
-        )
+    rows = [row(e) for e in entries]
+    # Escaping is rarely needed: look at all the cells at once, escape them one by one
+    # only when something needs it.
+    every = "".join(["".join(cells) for cells in rows])
+    if printable(every) != every:
+        rows = [tuple(map(printable, cells)) for cells in rows]
+    rows.insert(0, HEADER)
     widths = [max(map(len, column)) for column in list(zip(*rows, strict=True))[:6]]
     line = "  ".join([f"{{:<{w}}}" for w in widths]) + "  {}"
     out = [line.format(*rows[0])]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import closing
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
@@ -91,6 +92,19 @@ class _GitSource:
         return parts[2].decode("utf-8", "replace") if len(parts) == 3 else ""
 
 
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """The record is thousands of small tuples and strings with no cycle among them: the
+    cyclic garbage collector would only walk them, again and again, as they pile up."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def recent(repo: git.Repo, milestone_id: str, path: str, limit: int = RECENT) -> list[Entry]:
     """A milestone's last `limit` changes, newest first: a walk limited to its file (`path`,
     as `records` walks it for one milestone).
@@ -121,12 +135,14 @@ def log(
         check_id(milestone_id)
 
     def data() -> dict[str, object]:
-        found = records(repo, milestone_id, actor=actor, limit=limit)
-        return {"records": [e.to_dict() for e in found]}
+        with _no_collection():
+            found = records(repo, milestone_id, actor=actor, limit=limit)
+            return {"records": [e.to_dict() for e in found]}
 
     def text() -> str:
-        found = records(repo, milestone_id, actor=actor, limit=limit, bodies=notes)
-        return trail.table(found, notes=notes)
+        with _no_collection():
+            found = records(repo, milestone_id, actor=actor, limit=limit, bodies=notes)
+            return trail.table(found, notes=notes)
 
     return Result(data, text)
 
