@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gitmilestone import timestamps
+from gitmilestone.claims import Holder
 from gitmilestone.errors import Invalid, OwnerConflict
 from gitmilestone.model import Milestone, derive_progress
 from gitmilestone.rules import held_by_other
@@ -30,11 +31,13 @@ TICK = timedelta(milliseconds=1)
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts, when, and how long a claim lasts."""
+    """Who acts, when, and how long a claim lasts; and who holds the milestone in the
+    claims registry (None: the registry has no entry for it, so its file says)."""
 
     name: str
     now: datetime
     lease: timedelta
+    holder: Holder | None = None
 
 
 @dataclass(frozen=True)
@@ -53,18 +56,38 @@ def may_write(m: Milestone, actor: Actor, *, take: bool, force: bool = False) ->
     take it even from an active lease (`claim --force`). Raises OwnerConflict (exit 3)
     when someone else holds the milestone.
     """
-    if held_by_other(m, actor.name, actor.now, actor.lease):
+    if _held(m, actor):
         if not (take and force):
             raise conflict(m, actor)
-        return Access(actor.name, m.owner, True)
+        previous = m.owner if actor.holder is None else actor.holder.name
+        return Access(actor.name, previous, True)
     if not take:
         return Access(m.owner)
     previous = m.owner if m.owner not in (None, actor.name) else None
     return Access(actor.name, previous)
 
 
+def _held(m: Milestone, actor: Actor) -> bool:
+    """Held by someone else: in the claims registry when it knows the milestone (every
+    branch, worktree and clone shares it), else by the file's owner."""
+    if actor.holder is not None:
+        return actor.holder.held_by_other(actor.name)
+    return held_by_other(m, actor.name, actor.now, actor.lease)
+
+
 def conflict(m: Milestone, actor: Actor) -> OwnerConflict:
     """The owner conflict for `actor` on a milestone someone else holds."""
+    held = actor.holder
+    if held is not None:
+        until = "" if held.expires_at is None else f", until {timestamps.format(held.expires_at)}"
+        lease = timestamps.describe_age(actor.lease)
+        return OwnerConflict(
+            f"{held.name} holds {m.milestone_id}{held.on_branch()} (claims registry, lease "
+            f"{lease}{until}); ask "
+            f"{held.name} to release it, wait for the lease to run out, or take it over "
+            f"with `git milestone claim {m.milestone_id} --force`",
+            details={"holder": held.name, "branch": held.branch},
+        )
     age = timestamps.describe_age(actor.now - m.lease_start)
     return OwnerConflict(
         f"{m.owner} holds {m.milestone_id} (their last write {age} ago, lease "

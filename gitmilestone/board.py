@@ -78,8 +78,8 @@ def mermaid_label(text: str) -> str:
 def _owner(item: Item) -> str:
     if item["owner"] is None:
         return "none (free to claim)"
-    branch = (item.get("holder") or {}).get("branch")
-    where = f" on {branch}" if branch else ""
+    holder = item.get("holder") or {}
+    where = f" on {holder['branch']}" if holder.get("branch") and not holder["here"] else ""
     return f"{item['owner']}{where}" + ("" if item["lease_active"] else " (lease expired)")
 
 

@@ -205,9 +205,9 @@ def text(b: Mapping[str, Any]) -> str:
         lines.append("owner: none (free to claim)")
     else:
         state = "active" if b["lease_active"] else "expired"
-        where = f" on branch {b['owner_branch']}" if b["owner_branch"] else ""
+        where = f", on branch {b['owner_branch']}" if b["owner_branch"] else ""
         until = b["lease_expires_at"] or "the end of the calendar"
-        lines.append(f"owner: {b['owner']}{where} (lease {state}, until {until})")
+        lines.append(f"owner: {b['owner']} (lease {state}, until {until}){where}")
     for label, key in (("why", "why"), ("success", "success_criteria")):
         if b[key]:
             lines.append(f"{label}: {b[key]}")

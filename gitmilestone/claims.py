@@ -17,6 +17,8 @@ from gitmilestone import timestamps
 from gitmilestone.errors import OwnerConflict
 
 NONE = "none"
+# The action of an entry that puts back the one before a failed branch commit.
+RESTORE = "restore"
 FILE_NAME = "claim.json"
 # An owner's write renews the registry only once this share of the lease has passed since
 # the last renewal, so most writes cost no registry write; a claim then always has at
@@ -69,19 +71,34 @@ class Entry:
 
     @property
     def expires_at(self) -> datetime | None:
-        return None if self.renewed_at is None else self.renewed_at + self.lease
+        """When the holder's lease runs out; None when nobody holds it, or past the end of
+        the calendar."""
+        if self.renewed_at is None:
+            return None
+        try:
+            return self.renewed_at + self.lease
+        except OverflowError:
+            return None
 
     def renewal_due(self, now: datetime) -> bool:
         return self.renewed_at is None or now - self.renewed_at >= self.lease * RENEW_AFTER
 
     def where(self) -> str:
         """`alice on branch feature-x`: who holds it and where, for messages."""
-        return f"{self.holder} on branch {self.branch or '?'}"
+        return f"{self.holder} {self.on()}"
+
+    def on(self) -> str:
+        """`on branch feat-x` (or `on a detached HEAD`)."""
+        return "on a detached HEAD" if self.branch is None else f"on branch {self.branch}"
+
+    def holding(self, now: datetime) -> Holder:
+        """The holder this entry names, as the commands and the guard weigh it."""
+        return Holder(self.holder, self.active(now), self.branch, self.expires_at, True)
 
     def summary(self) -> str:
-        on = f"on branch {self.branch or '?'}"
-        if self.action == "undo":
-            return f"undo: back to {self.holder or 'nobody'} (the branch commit failed)"
+        on = self.on()
+        if self.action == RESTORE:
+            return f"restored to {self.holder or 'nobody'} (the branch commit failed)"
         if self.holder is None:
             return f"released by {self.actor} ({self.action})"
         if self.forced:
@@ -190,7 +207,8 @@ def conflict(entry: Entry, now: datetime) -> OwnerConflict:
     age = "" if entry.renewed_at is None else timestamps.describe_age(now - entry.renewed_at)
     until = "" if entry.expires_at is None else f", lease until {_time(entry.expires_at)}"
     return OwnerConflict(
-        f"{entry.where()} holds {entry.milestone_id} (last renewed {age} ago{until}); ask "
+        f"{entry.holder} holds {entry.milestone_id} {entry.on()} (last "
+        f"renewed {age} ago{until}); ask "
         f"{entry.holder} to release it, or take it over with "
         f"`git milestone claim {entry.milestone_id} --force`",
         details={"holder": entry.holder, "branch": entry.branch},
@@ -287,13 +305,13 @@ def restored(old: Entry | None, current: Entry, who: Claimant) -> Entry:
             current,
             who,
             now,
-            action="undo",
+            action=RESTORE,
             holder=None,
             branch=None,
             claimed_at=None,
             renewed_at=None,
         )
-    return replace(old, action="undo", actor=who.name, at=now, sequence=current.sequence + 1)
+    return replace(old, action=RESTORE, actor=who.name, at=now, sequence=current.sequence + 1)
 
 
 @dataclass(frozen=True)
@@ -306,15 +324,21 @@ class Holder:
     branch: str | None = None
     expires_at: datetime | None = None
     in_registry: bool = False
+    # The holder works on the branch checked out here: `label` need not say where.
+    here: bool = False
 
     def held_by_other(self, name: str | None) -> bool:
         return self.active and self.name != name
+
+    def on_branch(self) -> str:
+        """` on branch feat-x`, or nothing when the branch is not known."""
+        return "" if self.branch is None else f" on branch {self.branch}"
 
     def label(self) -> str:
         """`-`, `alice`, `alice on feat-x`, with `(lease expired)` when it is."""
         if self.name is None:
             return "-"
-        text = self.name if self.branch is None else f"{self.name} on {self.branch}"
+        text = self.name if self.branch is None or self.here else f"{self.name} on {self.branch}"
         return text if self.active else f"{text} (lease expired)"
 
     def to_dict(self) -> dict[str, object]:
@@ -324,6 +348,7 @@ class Holder:
             "active": self.active,
             "expires_at": None if self.expires_at is None else timestamps.format(self.expires_at),
             "in_registry": self.in_registry,
+            "here": self.here,
         }
 
 
@@ -338,4 +363,40 @@ def holder(
     registry's entry, which wins when there is one."""
     if entry is None:
         return Holder(owner, file_active and owner is not None, None, file_expires)
-    return Holder(entry.holder, entry.active(now), entry.branch, entry.expires_at, True)
+    return entry.holding(now)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The registry change a write needs: a take or renewal goes to the registry before the
+    branch commit (`first`), a release after it, so that a crash in between can only leave
+    the registry naming a holder the branch does not (never the reverse)."""
+
+    entry: Entry
+    first: bool
+
+
+def plan(
+    entry: Entry | None,
+    milestone_id: str,
+    owner_before: str | None,
+    owner_after: str | None,
+    who: Claimant,
+    *,
+    action: str,
+    forced: bool = False,
+) -> Plan | None:
+    """What the registry must say after a write that leaves the file's owner `owner_after`
+    (the actor takes or keeps it, or nobody holds it); None when it already does."""
+    if owner_after == who.name:
+        taken = take(entry, milestone_id, who, action=action, force=forced)
+        return None if taken is None else Plan(taken, True)
+    if (
+        owner_after is None
+        and entry is not None
+        and entry.holder is not None
+        and entry.holder in (who.name, owner_before)
+    ):
+        released = release(entry, who, action=action)
+        return None if released is None else Plan(released, False)
+    return None

@@ -698,6 +698,9 @@ def refs(repo: Repo, fmt: str, patterns: Sequence[str]) -> bytes:
 
 
 _MOVED_REF = ("but expected", "already exists", "unable to resolve", "cannot lock")
+_LOCKED = re.compile(r"Unable to create '([^']+\.lock)': File exists")
+# git holds a ref's lock for milliseconds; one this old was left by a process that died.
+STALE_LOCK = 2.0
 
 
 def update_ref(repo: Repo, ref: str, new: str | None, old: str | None) -> bool:
@@ -705,13 +708,53 @@ def update_ref(repo: Repo, ref: str, new: str | None, old: str | None) -> bool:
     (None: only if it does not exist). False when it was not: someone moved it."""
     expected = old or zero_id(repo)
     args = ["-d", ref, expected] if new is None else [ref, new, expected]
-    proc = repo.run("update-ref", *args, check=False)
-    if proc.returncode == 0:
-        return True
-    output = _output(proc)
+    for _ in range(2):
+        proc = repo.run("update-ref", *args, check=False)
+        if proc.returncode == 0:
+            return True
+        output = _output(proc)
+        if not clear_stale_lock(repo, output):
+            break
     if any(s in output for s in _MOVED_REF):
         return False
     raise GitFailed(f"git update-ref failed: {output.strip()}")
+
+
+def update_refs(repo: Repo, updates: Sequence[tuple[str, str, str | None]]) -> bool:
+    """Several compare-and-swaps (ref, new, old) as one transaction, one git process: all
+    land or none does (False)."""
+    zero = zero_id(repo)
+    lines = "".join(f"update {ref} {new} {old or zero}\n" for ref, new, old in updates)
+    proc = repo.run("update-ref", "--stdin", input=lines.encode(), check=False)
+    return proc.returncode == 0
+
+
+def clear_stale_lock(repo: Repo, output: str, *, mine: str = "refs/milestones/claims/") -> bool:
+    """Remove the lock of a claims registry ref that a killed git process left behind (git
+    names it in `output`); True when there was one. The refs under `mine` are changed only
+    under the repository lock, which the caller holds, so a lock on one of them is stale
+    at once; on other registry refs (a plain `git fetch` writes the remotes' copies), only
+    once it is older than any live git would hold it."""
+    found = _LOCKED.search(output)
+    if found is None:
+        return False
+    path = Path(found.group(1))
+    return clear_stale_lock_file(repo, path if path.is_absolute() else repo.root / path, mine)
+
+
+def clear_stale_lock_file(repo: Repo, path: Path, mine: str = "refs/milestones/claims/") -> bool:
+    """`clear_stale_lock` for the lock file at `path`."""
+    refs = repo.common_dir / "refs" / "milestones"
+    if refs not in path.parents:
+        return False
+    try:
+        age = time.time() - path.stat().st_mtime
+        if str(path).startswith(str(repo.common_dir / mine)) or age > STALE_LOCK:
+            path.unlink()
+            return True
+    except FileNotFoundError:
+        return True
+    return False
 
 
 def is_ancestor(repo: Repo, ancestor: str, descendant: str) -> bool:
@@ -749,20 +792,23 @@ _QUIET = ("-c", "gc.auto=0", "-c", "maintenance.auto=false")
 def fetch_ref(repo: Repo, remote: str, src: str, dst: str) -> bool:
     """Fetch the remote's `src` into `dst` (forced: it is the remote's copy); False when the
     remote has no such ref."""
-    proc = repo.run(
-        *_QUIET,
-        "fetch",
-        "--quiet",
-        "--no-tags",
-        "--no-write-fetch-head",
-        "--no-recurse-submodules",
-        remote,
-        f"+{src}:{dst}",
-        check=False,
-    )
-    if proc.returncode == 0:
-        return True
-    output = _output(proc)
+    for _ in range(2):
+        proc = repo.run(
+            *_QUIET,
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--no-recurse-submodules",
+            remote,
+            f"+{src}:{dst}",
+            check=False,
+        )
+        if proc.returncode == 0:
+            return True
+        output = _output(proc)
+        if not clear_stale_lock(repo, output, mine=dst):
+            break
     if "couldn't find remote ref" in output:
         return False
     raise GitFailed(

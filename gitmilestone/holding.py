@@ -7,10 +7,11 @@ Reads stay cheap: every milestone's claim comes from one `git for-each-ref`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from gitmilestone import claims
+from gitmilestone import claims, git
 from gitmilestone.claims import Entry, Holder
 from gitmilestone.rules import Leased, lease_active, lease_end
 
@@ -35,19 +36,23 @@ def registry(ws: Workspace) -> Registry:
 def holders(ws: Workspace, milestones: Iterable[Known], now: datetime) -> dict[str, Holder]:
     """Each milestone's holder, by id."""
     known = registry(ws).all()
+    branch = git.current_branch(ws.repo)
     out = {}
     for m in milestones:
         claim = known.get(m.milestone_id)
-        out[m.milestone_id] = of(ws, m, now, None if claim is None else claim.entry)
+        out[m.milestone_id] = of(ws, m, now, None if claim is None else claim.entry, branch)
     return out
 
 
 def holder(ws: Workspace, m: Known, now: datetime) -> Holder:
     """One milestone's holder (reads only its own registry ref)."""
-    return of(ws, m, now, registry(ws).get(m.milestone_id).entry)
+    entry = registry(ws).get(m.milestone_id).entry
+    return of(ws, m, now, entry, git.current_branch(ws.repo))
 
 
-def of(ws: Workspace, m: Leased, now: datetime, entry: Entry | None) -> Holder:
+def of(ws: Workspace, m: Leased, now: datetime, entry: Entry | None, branch: str | None) -> Holder:
     lease = ws.settings.lease
-    expires = lease_end(m, lease)
-    return claims.holder(m.owner, lease_active(m, now, lease), expires, entry, now)
+    found = claims.holder(m.owner, lease_active(m, now, lease), lease_end(m, lease), entry, now)
+    if found.branch is not None and found.branch == branch:
+        found = replace(found, here=True)
+    return found

@@ -1,11 +1,14 @@
-"""Git objects written without starting git: each registry change is a blob, a tree and a
-commit, and three `git` processes would cost ten times what writing them here costs.
+"""Git objects and refs read and written without starting git: each registry change is a
+blob, a tree and a commit, and three `git` processes would cost ten times what writing
+them here costs; reading one milestone's claim (every write does) costs no process.
 
 This is git's loose object format, which every git reads: the zlib-compressed
 `<type> <size>\\0<content>`, stored at `objects/<first 2 hex digits>/<the rest>` of its
 hash (SHA-1, or SHA-256 in repositories made with `--object-format=sha256`). A file is
 written under a temporary name and renamed into place, so a reader never sees part of one;
-as git does by default, loose objects are not fsynced.
+as git does by default, loose objects are not fsynced. Reading goes only as far as loose
+objects and refs kept in files (loose or in `packed-refs`); for anything else (a packed
+object, the reftable ref storage, a symbolic ref) the caller asks git.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import hashlib
 import os
 import stat
 import zlib
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 
@@ -85,3 +89,111 @@ def ident(name: str) -> str:
     """A git identity for `name` (no email: the registry records names, not addresses)."""
     clean = "".join(" " if c in "<>\n\r\0" else c for c in name).strip() or "unknown"
     return f"{clean} <>"
+
+
+class NotHere(Exception):
+    """What git keeps could not be read here (a packed object, another ref storage, a
+    symbolic ref): ask git."""
+
+
+def read(directory: Path, oid: str) -> tuple[str, bytes]:
+    """A loose object's type and body; NotHere when it is not a loose object here."""
+    try:
+        data = zlib.decompress((directory / oid[:2] / oid[2:]).read_bytes())
+    except (OSError, zlib.error):
+        raise NotHere(oid) from None
+    header, _, body = data.partition(b"\0")
+    kind, _, size = header.decode("ascii", "replace").partition(" ")
+    if not size.isdigit() or int(size) != len(body):
+        raise NotHere(oid)
+    return kind, body
+
+
+def read_refs(
+    common_dir: Path, names: Iterable[str], packed_too: Callable[[str], bool]
+) -> dict[str, str]:
+    """The ids of the refs `names`, and of the packed refs `packed_too` accepts, read from
+    git's files as git reads them (a loose ref wins over a packed one). NotHere when refs
+    are not kept in files (reftable) or one is symbolic."""
+    if (common_dir / "reftable").is_dir():
+        raise NotHere("reftable")
+    names = list(names)
+    found: dict[str, str] = {}
+    try:
+        packed = (common_dir / "packed-refs").read_text("utf-8", "replace")
+    except FileNotFoundError:
+        packed = ""
+    for line in packed.splitlines():
+        oid, _, name = line.partition(" ")
+        if name and not line.startswith(("#", "^")) and (name in names or packed_too(name)):
+            found[name] = oid
+    for name in names:
+        try:
+            text = (common_dir / name).read_text("ascii").strip()
+        except FileNotFoundError:
+            continue
+        except (OSError, UnicodeDecodeError):
+            raise NotHere(name) from None
+        if text.startswith("ref:") or not all(c in "0123456789abcdef" for c in text):
+            raise NotHere(name)
+        found[name] = text
+    return found
+
+
+def commit_parts(body: bytes) -> tuple[int, str]:
+    """A commit's committer time (seconds since the epoch) and message."""
+    head, _, message = body.partition(b"\n\n")
+    when = 0
+    for line in head.split(b"\n"):
+        if line.startswith(b"committer "):
+            fields = line.split(b" ")
+            when = int(fields[-2]) if len(fields) >= 3 and fields[-2].isdigit() else 0
+    return when, message.decode("utf-8", "replace")
+
+
+class Locked(Exception):
+    """Someone holds the ref's lock file (a git updating it, or one that died doing so)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path))
+        self.path = path
+
+
+def swap_ref(common_dir: Path, ref: str, new: str, old: str | None) -> bool:
+    """Compare-and-swap a ref kept in files, by git's own protocol: take `<ref>.lock`
+    (created exclusively, so git and this exclude each other), check the current value
+    (loose, else packed) is `old` (None: no such ref), write `new` and rename the lock over
+    the ref. False when it was not `old`; Locked when the lock is taken; NotHere when refs
+    are not kept in files. Like git by default, no fsync; no reflog (git keeps none for
+    refs outside refs/heads and refs/remotes unless core.logAllRefUpdates=always)."""
+    if (common_dir / "reftable").is_dir():
+        raise NotHere("reftable")
+    path = common_dir / ref
+    lock = path.with_name(path.name + ".lock")
+    shared = _shared_mode(common_dir / "refs")
+    missing = [p for p in reversed(path.parents) if common_dir in p.parents and not p.is_dir()]
+    for directory in missing:
+        with contextlib.suppress(FileExistsError):
+            directory.mkdir()
+            if shared is not None:
+                os.chmod(directory, shared)
+    try:
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:
+        raise Locked(lock) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            current = read_refs(common_dir, [ref], lambda name: False).get(ref)
+            if current != old:
+                handle.close()
+                os.unlink(lock)
+                return False
+            handle.write(f"{new}\n".encode("ascii"))
+        if shared is not None:
+            os.chmod(lock, 0o664)
+        os.replace(lock, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock)
+        raise
+    return True

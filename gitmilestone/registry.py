@@ -16,6 +16,7 @@ its parent's + 1; on a tie the remote's copy wins).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -143,14 +144,46 @@ class Registry:
         return self._read([PREFIX, REMOTES])
 
     def get(self, milestone_id: str) -> Claim:
-        """One milestone's claim, read with one `git for-each-ref`."""
-        patterns = [local_ref(milestone_id), f"{REMOTES}*/claims/{milestone_id}"]
-        found = self._read(patterns).get(milestone_id)
+        """One milestone's claim: read from git's files when its refs and objects are
+        there as loose objects (the usual case: no process at all), else with one
+        `git for-each-ref`."""
+        try:
+            founds = self._read_files(milestone_id)
+        except objects.NotHere:
+            patterns = [local_ref(milestone_id), f"{REMOTES}*/claims/{milestone_id}"]
+            founds = list(_parse(git.refs(self.repo, _FORMAT, patterns)))
+        found = self._claims(founds).get(milestone_id)
         return found or Claim(milestone_id, None, None, None)
 
+    def _read_files(self, milestone_id: str) -> list[Found]:
+        common = self.repo.common_dir
+        names = [local_ref(milestone_id)]
+        try:
+            with os.scandir(common / REMOTES) as remotes:
+                names += [tracking_ref(r.name, milestone_id) for r in remotes if r.is_dir()]
+        except FileNotFoundError:
+            pass
+        tail = f"/claims/{milestone_id}"
+        refs = objects.read_refs(
+            common, names, lambda name: name.startswith(REMOTES) and name.endswith(tail)
+        )
+        directory = objects.objects_dir(common)
+        founds = []
+        for ref, sha in sorted(refs.items()):
+            kind, body = objects.read(directory, sha)
+            entry = None
+            if kind == "commit":
+                when, message = objects.commit_parts(body)
+                entry = claims.parse(message, datetime.fromtimestamp(when, timezone.utc))
+            founds.append(Found(ref, sha, kind == "commit", entry))
+        return founds
+
     def _read(self, patterns: list[str]) -> dict[str, Claim]:
+        return self._claims(_parse(git.refs(self.repo, _FORMAT, patterns)))
+
+    def _claims(self, founds: Iterable[Found]) -> dict[str, Claim]:
         by_id: dict[str, list[Found]] = {}
-        for found in _parse(git.refs(self.repo, _FORMAT, patterns)):
+        for found in founds:
             milestone_id = _milestone_id(found.ref)
             if milestone_id is not None:
                 by_id.setdefault(milestone_id, []).append(found)
@@ -190,7 +223,7 @@ class Registry:
         ref = local_ref(claim.milestone_id)
         new = Found(ref, sha, True, entry)
         if self.remote is None:
-            if not git.update_ref(self.repo, ref, sha, _sha(claim.local)):
+            if not self._swap_local(ref, sha, _sha(claim.local)):
                 return None
             return Claim(claim.milestone_id, new, new, claim.remote)
         self.pushes += 1
@@ -199,12 +232,30 @@ class Registry:
         self._mirror(claim, sha)
         return Claim(claim.milestone_id, new, new, new)
 
+    def _swap_local(self, ref: str, new: str, old: str | None) -> bool:
+        """This repository's compare-and-swap of `ref`: in git's files when refs are kept
+        there (no process), else `git update-ref`."""
+        for _ in range(2):
+            try:
+                return objects.swap_ref(self.repo.common_dir, ref, new, old)
+            except objects.NotHere:
+                break
+            except objects.Locked as locked:
+                # Registry refs change only under the repository lock, which we hold: a
+                # lock file on one was left by a git or a command that was killed.
+                if not git.clear_stale_lock_file(self.repo, locked.path):
+                    return False
+        return git.update_ref(self.repo, ref, new, old)
+
     def _mirror(self, claim: Claim, sha: str) -> None:
         """After the remote took `sha`: our copy of the remote's ref, and our own ref."""
         assert self.remote is not None
         tracking = tracking_ref(self.remote, claim.milestone_id)
-        git.update_ref(self.repo, tracking, sha, _sha(claim.remote))
-        git.update_ref(self.repo, local_ref(claim.milestone_id), sha, _sha(claim.local))
+        local = local_ref(claim.milestone_id)
+        pairs = [(tracking, sha, _sha(claim.remote)), (local, sha, _sha(claim.local))]
+        if not git.update_refs(self.repo, pairs):  # one of them moved: each on its own
+            for ref, new, old in pairs:
+                git.update_ref(self.repo, ref, new, old)
 
     def undo(self, before: Claim, after: Claim, who: claims.Claimant) -> bool:
         """Put the claim back as it was before `swap` (its branch commit failed): the ref
@@ -213,7 +264,9 @@ class Registry:
         new, milestone_id = after.newest.sha, before.milestone_id
         ref = local_ref(milestone_id)
         if self.remote is None:
-            return git.update_ref(self.repo, ref, _sha(before.local), new)
+            if before.local is None:
+                return git.update_ref(self.repo, ref, None, new)
+            return self._swap_local(ref, before.local.sha, new)
         self.pushes += 1
         old = _sha(before.remote)
         try:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from gitmilestone import timestamps
+from gitmilestone.claims import Holder
 from gitmilestone.model import DONE_STEP, Milestone, Step, can_transition, derive_progress
 
 MAX_BYTES = 1024 * 1024
@@ -359,8 +360,10 @@ def change_findings(
     now: datetime,
     lease: timedelta,
     forced: bool = False,
+    holder: Holder | None = None,
 ) -> Iterator[Finding]:
-    """M2xx and M3xx: the staged version `new` against HEAD's `old`."""
+    """M2xx and M3xx: the staged version `new` against HEAD's `old`. `holder` is who holds
+    the milestone in the claims registry (None: it has no entry; the file says)."""
     if old is None:
         return
     if new is None:
@@ -391,7 +394,7 @@ def change_findings(
             "$.milestone_id" if old.milestone_id != new.milestone_id else "$.created_at",
             "milestone_id and created_at never change; restore them, or create a new milestone",
         )
-    yield from _owner_findings(file, old, new, actor, now, lease, forced)
+    yield from _owner_findings(file, old, new, actor, now, lease, forced, holder)
 
 
 def same_steps(old: Milestone, new: Milestone) -> list[Step | None]:
@@ -474,15 +477,20 @@ def _owner_findings(
     now: datetime,
     lease: timedelta,
     forced: bool,
+    holder: Holder | None = None,
 ) -> Iterator[Finding]:
-    held = held_by_other(old, actor, now, lease)
+    if holder is None:
+        held, who = held_by_other(old, actor, now, lease), f"{old.owner}"
+    else:
+        held = holder.held_by_other(actor)
+        who = f"{holder.name}{holder.on_branch()} (claims registry)"
     changed = steps_changed(old, new)
     if held and not forced and _decides(old, new, changed):
         yield Finding(
             file,
             "M301",
             "$.owner" if new.owner != old.owner else "$",
-            f"{old.owner} holds this milestone (lease active), so only they change it; ask "
+            f"{who} holds this milestone (lease active), so only they change it; ask "
             f"them to release it or take it with `git milestone claim {new.milestone_id} "
             "--force`",
         )

@@ -12,13 +12,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitmilestone import git, journal, preflight, store, timestamps, worktree
+from gitmilestone.claiming import ATTEMPTS, Claiming, Report, too_many
+from gitmilestone.claims import Holder
 from gitmilestone.config import Settings, load_settings
-from gitmilestone.errors import CommitRefused, Invalid, NotFound, Stale, UsageError
+from gitmilestone.errors import (
+    CommitRefused,
+    Invalid,
+    NotFound,
+    OwnerConflict,
+    Stale,
+    UsageError,
+)
 from gitmilestone.messages import Change, format_message
 from gitmilestone.model import Milestone
 from gitmilestone.rules import Checked
 from gitmilestone.text import check_line
-from gitmilestone.workflow import Actor
+from gitmilestone.workflow import Actor, Outcome
 
 if TYPE_CHECKING:
     from gitmilestone.cache import Listing
@@ -51,6 +60,7 @@ class WriteResult:
     path: str
     # The commit message the change was (or, with --no-commit, is to be) committed with.
     message: str | None = None
+    claim: Report | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +70,7 @@ class WriteResult:
             "commit": self.commit,
             "path": self.path,
             "message": self.message,
+            "claim": None if self.claim is None else self.claim.to_dict(),
         }
 
 
@@ -110,8 +121,16 @@ class Workspace:
             "`git config milestone.actor NAME`"
         )
 
-    def actor(self) -> Actor:
-        return Actor(self.actor_name, current_time(), self.settings.lease)
+    def actor(self, holder: Holder | None = None) -> Actor:
+        """Who acts, now; `holder`: who holds the milestone in the claims registry."""
+        return Actor(self.actor_name, current_time(), self.settings.lease, holder)
+
+    def claims_remote(self, push: bool) -> str | None:
+        """The remote whose claims registry decides: `claims_remote` when set; with
+        `--push`, else the branch's upstream remote; else None (this repository's)."""
+        if self.settings.claims_remote is not None:
+            return self.settings.claims_remote
+        return git.upstream_remote(self.repo) if push else None
 
     def check(self, path: Path) -> Checked:
         return store.check_path(self.repo.root, path)
@@ -183,16 +202,22 @@ class Workspace:
         push = self.push if push is None else push
         if push and not commit:
             raise UsageError("--push pushes a commit: drop --no-commit, or drop --push")
+        remote = self.claims_remote(push)
         if not push:
             return self._write_once(
-                milestone_id, operation, commit=commit, env=env, repairs=repairs
+                milestone_id, operation, commit=commit, env=env, repairs=repairs, remote=remote
             )
         # One lock over commit, push and retry: no other local write can land between our
         # commit and its undoing.
         with store.repository_lock(self.repo.common_dir):
             for _ in range(PUSH_ATTEMPTS):
                 result = self._write_once(
-                    milestone_id, operation, commit=commit, env=env, repairs=repairs
+                    milestone_id,
+                    operation,
+                    commit=commit,
+                    env=env,
+                    repairs=repairs,
+                    remote=remote,
                 )
                 if result.commit is None or git.push(self.repo):
                     return result
@@ -214,10 +239,10 @@ class Workspace:
         commit: bool,
         env: dict[str, str] | None,
         repairs: Collection[str],
+        remote: str | None = None,
     ) -> WriteResult:
         path = self.path_for(milestone_id)
         rel = self.rel(path)
-        actor = self.actor()
         git_dir = self.repo.git_dir
         with store.repository_lock(self.repo.common_dir):
             worktree.refuse_if_busy(self.repo)
@@ -232,41 +257,79 @@ class Workspace:
                 journal.remove(git_dir, milestone_id)
             checked = None if original is None else self.check(path)
             current = None if checked is None else preflight.writable(checked, repairs)
-            outcome = operation(current, actor)
+            claim = Claiming(self.repo, remote, milestone_id)
+            outcome, actor = self._decide(claim, current, operation)
+            who = claim.who(actor.name, actor.now, actor.lease)
             if outcome is None:
                 assert current is not None
-                return WriteResult(current, None, None, rel)
+                claim.finish(who)
+                return WriteResult(current, None, None, rel, claim=claim.report(actor.now))
             new, change = outcome
-            text = new.dumps()
-            data = text.encode("utf-8")
-            preflight.check_new(rel, data, milestone_id, checked)
-            message = format_message(new, change, self.actor_name)
-            if _read_or_none(self.repo.root, path) != original:
-                raise Stale(f"{rel} changed while this command ran; run it again")
-            hook_env = {ACTOR_ENV: self.actor_name, **(env or {})}
-            journal.record(
-                git_dir,
-                journal.Entry(
-                    milestone_id,
-                    rel,
-                    state.head,
-                    git.blob_id(self.repo, data),
-                    message,
-                    self.actor_name,
-                    change.action,
-                    env or {},
-                ),
-            )
             try:
-                store.write_atomic(path, text)
-                sha = self._commit(rel, state, message, commit, hook_env)
+                text = new.dumps()
+                data = text.encode("utf-8")
+                preflight.check_new(rel, data, milestone_id, checked)
+                message = format_message(new, change, self.actor_name)
+                if _read_or_none(self.repo.root, path) != original:
+                    raise Stale(f"{rel} changed while this command ran; run it again")
+                hook_env = {ACTOR_ENV: self.actor_name, **(env or {})}
+                journal.record(
+                    git_dir,
+                    journal.Entry(
+                        milestone_id,
+                        rel,
+                        state.head,
+                        git.blob_id(self.repo, data),
+                        message,
+                        self.actor_name,
+                        change.action,
+                        env or {},
+                    ),
+                )
+                try:
+                    store.write_atomic(path, text)
+                    sha = self._commit(rel, state, message, commit, hook_env)
+                except BaseException:
+                    store.restore(path, original)
+                    journal.remove(git_dir, milestone_id)
+                    raise
+                if sha is not None:
+                    journal.remove(git_dir, milestone_id)
             except BaseException:
-                store.restore(path, original)
-                journal.remove(git_dir, milestone_id)
+                claim.undo(who)
                 raise
-            if sha is not None:
-                journal.remove(git_dir, milestone_id)
-        return WriteResult(new, change, sha, rel, message)
+            claim.finish(who)
+        return WriteResult(new, change, sha, rel, message, claim=claim.report(actor.now))
+
+    def _decide(
+        self, claim: Claiming, current: Milestone | None, operation: Operation
+    ) -> tuple[Outcome | None, Actor]:
+        """Run the operation on what the claims registry says, and bring the registry to
+        what its outcome needs (a take or a renewal lands there before the branch commit);
+        when the registry moved, or was only now fetched from the claims remote, run it
+        again on what it says now."""
+        for _ in range(ATTEMPTS):
+            now = current_time()
+            holder = claim.holder(self.actor_name, now)
+            actor = Actor(self.actor_name, now, self.settings.lease, holder)
+            try:
+                outcome = operation(current, actor)
+                after = current if outcome is None else outcome[0]
+                assert after is not None
+                change = None if outcome is None else outcome[1]
+                action = change.action if change is not None else "claim"
+                if after.owner is None and change is None:
+                    action = "release"
+                before = None if current is None else current.owner
+                who = claim.who(actor.name, actor.now, actor.lease)
+                forced = change is not None and change.forced
+                if claim.prepare(who, before, after.owner, action=action, forced=forced):
+                    return outcome, actor
+            except OwnerConflict:
+                if claim.fetched:
+                    raise
+                claim.refresh()  # a claims remote decides: ask it before refusing
+        raise too_many()
 
     def remove_temporaries(self, path: Path) -> None:
         """Take away what killed writes left: temporary files next to the milestone files

@@ -66,7 +66,7 @@ def test_a_claim_by_someone_else_is_exit_3_naming_holder_and_branch() -> None:
     with pytest.raises(OwnerConflict) as caught:
         claims.take(held("alice", "wt-a"), "deploy", who("bob", 10), action="claim")
     assert caught.value.exit_code == 3
-    assert "alice on branch wt-a holds deploy" in caught.value.message
+    assert "alice holds deploy on branch wt-a" in caught.value.message
     assert "--force" in caught.value.message
 
 
@@ -131,6 +131,6 @@ def test_an_undo_restores_the_old_entry_on_top() -> None:
     taken = claims.take(old, "deploy", who("bob", 1), action="claim", force=True)
     assert taken is not None
     undone = claims.restored(old, taken, who("bob", 2))
-    assert (undone.holder, undone.action, undone.sequence) == ("alice", "undo", 3)
+    assert (undone.holder, undone.action, undone.sequence) == ("alice", "restore", 3)
     free = claims.restored(None, taken, who("bob", 2))
     assert free.holder is None and free.sequence == 3

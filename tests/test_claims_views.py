@@ -65,9 +65,7 @@ def test_an_expired_registry_claim_is_marked(two: Repo) -> None:
 
 
 def test_a_registry_release_frees_what_this_branch_s_file_still_names(two: Repo) -> None:
-    assert two.gm("claim", "taken", "--as", "carol", "--no-commit").exit_code == 0
-    two.git("commit", "-q", "-m", "carol's claim, by hand", "--no-verify")
-    register(two, "taken", "carol", "main")
+    assert two.gm("claim", "taken", "--as", "carol").exit_code == 0
     register(two, "taken", "carol", "main", release=True)  # released in another worktree
     assert listed(two)["taken"]["owner"] is None
     ran = two.gm("next", "--json", "--as", "dave")
@@ -98,9 +96,12 @@ def test_show_resume_prime_and_board_name_the_holder_s_branch(two: Repo) -> None
         "active": True,
         "expires_at": "2025-11-15T03:00:00Z",
         "in_registry": True,
+        "here": False,
     }
     resume = two.gm("resume", "taken")
-    assert "owner: bob on branch feat-b (lease active" in resume.stdout
+    assert (
+        "owner: bob (lease active, until 2025-11-15T03:00:00Z), on branch feat-b" in resume.stdout
+    )
     assert "bob on feat-b holds it" in resume.stdout
     prime = json.loads(two.gm("prime", "--json").stdout)["data"]
     assert prime["counts"]["held_by_others"] == 1
@@ -122,8 +123,9 @@ def test_doctor_names_a_registry_claim_whose_branch_commit_is_missing(two: Repo)
 
 
 def test_doctor_names_a_file_claim_the_registry_does_not_know(two: Repo) -> None:
-    assert two.gm("claim", "taken", "--as", "carol", "--no-commit").exit_code == 0
-    two.git("commit", "-q", "-m", "carol's claim, by hand", "--no-verify")
+    assert two.gm("claim", "taken", "--as", "carol").exit_code == 0
+    assert "claim taken" not in doctor(two)  # registry and file agree: nothing to say
+    two.git("update-ref", "-d", "refs/milestones/claims/taken")  # as before the registry
     check = doctor(two)["claim taken"]
     assert not check["ok"] and "registry has no entry" in check["detail"]
     register(two, "taken", "dave", "elsewhere")

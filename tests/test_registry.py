@@ -67,7 +67,7 @@ def test_worktrees_share_the_registry_and_a_stale_swap_loses(repo: Repo) -> None
     assert theirs.swap(seen_by_b, entry) is None  # alice moved it after bob read it
     now_b = theirs.get("deploy")
     assert now_b.entry is not None and now_b.entry.holder == "alice"
-    with pytest.raises(OwnerConflict, match="alice on branch main holds deploy"):
+    with pytest.raises(OwnerConflict, match="alice holds deploy on branch main"):
         claims.take(now_b.entry, "deploy", who("bob", "wt-b"), action="claim")
     assert holder_in(repo.path / ".git") == "alice"
 
@@ -110,6 +110,33 @@ def test_an_undo_puts_the_ref_back(repo: Repo) -> None:
     assert after is not None
     assert reg.undo(before, after, who("alice"))
     assert repo.git("for-each-ref", "refs/milestones/") == ""
+
+
+def test_packed_refs_and_objects_read_and_swap_as_git_does(repo: Repo) -> None:
+    reg = Registry(git.discover(repo.path))
+    assert take(reg, "alice")
+    repo.git("gc", "-q")  # the ref goes to packed-refs, its objects into a pack
+    assert not (repo.path / ".git" / REF).exists()
+    claim = reg.get("deploy")
+    assert claim.entry is not None and claim.entry.holder == "alice"
+    entry = claims.release(claim.entry, who("alice", minutes=1), action="release")
+    assert entry is not None and reg.swap(claim, entry) is not None  # a loose ref wins
+    assert repo.git("rev-parse", REF).strip() == reg.get("deploy").local.sha  # type: ignore[union-attr]
+    assert reg.get("deploy").entry.holder is None  # type: ignore[union-attr]
+    stale = reg.swap(claim, entry)  # from the packed value: someone moved it
+    assert stale is None
+    repo.git("fsck", "--strict", "--no-dangling")
+
+
+def test_a_lock_left_by_a_killed_git_on_a_registry_ref_is_cleared(repo: Repo) -> None:
+    reg = Registry(git.discover(repo.path))
+    assert take(reg, "alice")
+    lock = repo.path / ".git" / "refs" / "milestones" / "claims" / "deploy.lock"
+    lock.write_text("")
+    claim = reg.get("deploy")
+    entry = claims.release(claim.entry, who("alice", minutes=1), action="release")
+    assert entry is not None and reg.swap(claim, entry) is not None
+    assert not lock.exists()
 
 
 def test_entries_that_are_not_claims_are_read_as_unreadable(repo: Repo) -> None:
@@ -217,7 +244,7 @@ def test_a_remote_undo_puts_the_old_claim_back(
     if rewinds:
         assert latest == "claim(deploy): alice claims it on branch main (claim)"
     else:  # a new commit restores alice
-        assert latest == "claim(deploy): undo: back to alice (the branch commit failed)"
+        assert latest == "claim(deploy): restored to alice (the branch commit failed)"
 
 
 def test_a_remote_that_cannot_be_reached_is_a_clear_error(repo: Repo, tmp_path: Path) -> None:

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 from gitmilestone import git, messages, timestamps
+from gitmilestone.claims import Holder
 from gitmilestone.commands.validate import report
 from gitmilestone.errors import EXIT_CONFLICT, UsageError
 from gitmilestone.model import Milestone
@@ -54,12 +56,15 @@ _CONFLICT_HINT = (
 
 @dataclass(frozen=True)
 class ChangeContext:
-    """Who makes a change, when, under which lease, and which milestones it takes by force."""
+    """Who makes a change, when, under which lease, and which milestones it takes by force;
+    and who holds them in the claims registry (by id; a milestone it has no entry for is
+    held as its file says)."""
 
     actor: str | None
     now: datetime
     lease: timedelta
     forced: frozenset[str]
+    holders: Mapping[str, Holder] = field(default_factory=dict)
 
 
 def staged(ws: Workspace, *, changes_only: bool = False) -> Result:
@@ -77,8 +82,11 @@ def staged(ws: Workspace, *, changes_only: bool = False) -> Result:
     }
     if not changes:
         return Result({"files": 0, "findings": []}, "no milestone file staged")
-    ctx = ChangeContext(_actor(ws), current_time(), ws.settings.lease, _forced_ids())
+    now = current_time()
     readable = [p for p in changes if ID_PATTERN.fullmatch(PurePosixPath(p).stem)]
+    ctx = ChangeContext(
+        _actor(ws), now, ws.settings.lease, _forced_ids(), _registry_holders(ws, readable, now)
+    )
     revs = ["", "HEAD", *_merge_heads(ws.repo)]
     data = git.blobs(ws.repo, [f"{rev}:{p}" for p in readable for rev in revs])
     checked = (
@@ -103,6 +111,23 @@ def staged(ws: Workspace, *, changes_only: bool = False) -> Result:
             error=("owner-conflict", f"{result.error[1]}, owner conflicts; {_CONFLICT_HINT}"),
         )
     return replace(result, error=(result.error[0], f"{result.error[1]}; {_REFUSED_HINT}"))
+
+
+def _registry_holders(ws: Workspace, paths: list[str], now: datetime) -> dict[str, Holder]:
+    """Who holds each staged milestone in the claims registry (one `git for-each-ref`;
+    reading only: the guard never writes a ref)."""
+    if not paths:
+        return {}
+    from gitmilestone.registry import Registry
+
+    known = Registry(ws.repo, ws.settings.claims_remote).all()
+    out = {}
+    for path in paths:
+        claim = known.get(PurePosixPath(path).stem)
+        entry = None if claim is None else claim.entry
+        if entry is not None:
+            out[entry.milestone_id] = entry.holding(now)
+    return out
 
 
 def _actor(ws: Workspace) -> str | None:
@@ -168,6 +193,7 @@ def check_change(
                 now=ctx.now,
                 lease=ctx.lease,
                 forced=stem in ctx.forced,
+                holder=ctx.holders.get(stem),
             )
         )
         for old in olds
