@@ -629,15 +629,23 @@ def run_merge_driver(
         )
 
 
-def push(repo: Repo) -> bool:
-    """Push the current branch to its upstream: True when it landed, False when the remote
-    moved (rejected as non-fast-forward); anything else is an error."""
-    upstream = repo.run("rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{u}", check=False)
-    if upstream.returncode != 0:
+def has_upstream(repo: Repo) -> bool:
+    proc = repo.run("rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{u}", check=False)
+    return proc.returncode == 0
+
+
+def push(repo: Repo, remote: str | None = None) -> bool:
+    """Push the current branch to its upstream (a branch without one: to the same name on
+    `remote`, which becomes its upstream): True when it landed, False when the remote moved
+    (rejected as non-fast-forward); anything else is an error."""
+    if has_upstream(repo):
+        proc = repo.run("push", "--quiet", check=False)
+    elif remote is not None:
+        proc = repo.run("push", "--quiet", "--set-upstream", remote, "HEAD", check=False)
+    else:
         raise GitFailed(
             "--push needs an upstream branch; push once with `git push -u REMOTE BRANCH`"
         )
-    proc = repo.run("push", "--quiet", check=False)
     if proc.returncode == 0:
         return True
     output = _output(proc)
@@ -774,6 +782,14 @@ def config_add(repo: Repo, key: str, value: str) -> None:
 
 def remotes(repo: Repo) -> list[str]:
     return repo.text("remote").split()
+
+
+def default_remote(repo: Repo) -> str | None:
+    """`origin`, or the only remote there is; None when that does not say."""
+    names = remotes(repo)
+    if "origin" in names:
+        return "origin"
+    return names[0] if len(names) == 1 else None
 
 
 def upstream_remote(repo: Repo) -> str | None:

@@ -130,7 +130,9 @@ class Workspace:
         `--push`, else the branch's upstream remote; else None (this repository's)."""
         if self.settings.claims_remote is not None:
             return self.settings.claims_remote
-        return git.upstream_remote(self.repo) if push else None
+        if not push:
+            return None
+        return git.upstream_remote(self.repo) or git.default_remote(self.repo)
 
     def check(self, path: Path) -> Checked:
         return store.check_path(self.repo.root, path)
@@ -203,6 +205,11 @@ class Workspace:
         if push and not commit:
             raise UsageError("--push pushes a commit: drop --no-commit, or drop --push")
         remote = self.claims_remote(push)
+        if push and remote is None and not git.has_upstream(self.repo):
+            raise Invalid(
+                "--push needs a remote to push to: add one (`git remote add origin URL`), or "
+                "push this branch once with `git push -u REMOTE BRANCH`"
+            )
         if not push:
             return self._write_once(
                 milestone_id, operation, commit=commit, env=env, repairs=repairs, remote=remote
@@ -219,7 +226,7 @@ class Workspace:
                     repairs=repairs,
                     remote=remote,
                 )
-                if result.commit is None or git.push(self.repo):
+                if result.commit is None or git.push(self.repo, remote):
                     return result
                 if git.head_sha(self.repo) != result.commit:
                     raise Stale("HEAD moved while pushing; check `git log`, then push by hand")

@@ -228,3 +228,10 @@ def test_new_with_claim_registers_the_claim(repo: Repo) -> None:
     assert repo.gm("init").exit_code == 0
     assert repo.gm("new", "Work", "--id", "work", "--claim").exit_code == 0
     assert entry(repo)["holder"] == "alice"  # type: ignore[index]
+
+
+def test_push_without_any_remote_is_refused_before_anything(work: Repo) -> None:
+    head = work.head()
+    ran = work.gm("claim", "work", "--push")
+    assert ran.exit_code == 1 and "--push needs a remote" in ran.stderr
+    assert work.head() == head and entry(work) is None

@@ -159,7 +159,7 @@ def test_push_without_upstream_says_how_to_set_one(repo: Repo) -> None:
     ran = repo.gm("claim", "local", "--push")
     assert ran.exit_code == 1
     assert "git push -u" in ran.stderr
-    assert repo.head() != head  # the commit itself stands; only the push failed
+    assert repo.head() == head  # refused before anything was written or committed
 
 
 def test_doctor_reports_what_is_missing_then_all_set(
