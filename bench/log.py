@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from common import Row, record, seconds
+from common import Row, record, seconds, verdict
 
 from gitmilestone import workflow
 from gitmilestone.messages import Change, format_message
@@ -267,7 +267,7 @@ def main() -> None:
                 f"`git log --format` with the trailers, same pathspec {seconds(base_wall)}",
                 f"{ratio:.2f}x wall, {cpu_ratio:.2f}x cpu",
                 f"≤ {GOAL}x",
-                ratio <= GOAL,
+                verdict(ratio, cpu_ratio, GOAL),
             )
         )
     record(*rows)
