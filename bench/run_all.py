@@ -32,7 +32,7 @@ def table(rows: list[Row], note: str) -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for r in rows:
-        met = "cpu only" if r.met is None else ("yes" if r.met else "no")
+        met = {None: "–", "cpu": "cpu only", True: "yes"}.get(r.met, "no")
         lines.append(f"| {r.what} | {r.baseline or '–'} | {r.measured} | {r.goal} | {met} |")
     return "\n".join(lines) + f"\n\n{note}"
 

@@ -142,12 +142,34 @@ def _short(message: str, limit: int = 160) -> str:
     return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
+_TIMES = ("created_at", "updated_at", "claimed_at", "renewed_at", "handoff_at")
+_STEP_TIMES = ("started_at", "completed_at", "reopened_at")
+
+
 def _timestamp_paths(doc: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
-    for key in ("created_at", "updated_at", "claimed_at", "renewed_at", "handoff_at"):
+    for key in _TIMES:
         yield f"$.{key}", doc.get(key)
     for i, step in enumerate(doc.get("steps", ())):
-        for key in ("started_at", "completed_at", "reopened_at"):
+        for key in _STEP_TIMES:
             yield f"$.steps[{i}].{key}", step.get(key)
+
+
+def _times_readable(doc: Mapping[str, Any]) -> bool:
+    """Whether every timestamp of a schema-valid document reads (no paths worded)."""
+    parse = timestamps.parse
+    try:
+        for key in _TIMES:
+            value = doc.get(key)
+            if value is not None:
+                parse(value)
+        for step in doc.get("steps", ()):
+            for key in _STEP_TIMES:
+                value = step.get(key)
+                if value is not None:
+                    parse(value)
+    except ValueError:
+        return False
+    return True
 
 
 def check_bytes(file: str, data: bytes, stem: str | None = None) -> Checked:
@@ -189,15 +211,7 @@ def is_readable(doc: Any) -> bool:
     every timestamp readable), without building the model or wording any finding."""
     from gitmilestone import schema
 
-    if not schema.fast_check()(doc):
-        return False
-    try:
-        for _, value in _timestamp_paths(doc):
-            if value is not None:
-                timestamps.parse(value)
-    except ValueError:
-        return False
-    return True
+    return schema.fast_check()(doc) and _times_readable(doc)
 
 
 def milestone_findings(file: str, m: Milestone, stem: str | None = None) -> Iterator[Finding]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})"
@@ -13,6 +14,8 @@ _LEASE = re.compile(r"(\d+)\s*([smhd])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+# Checking a file reads its times, then the summary or the model reads some again.
+@lru_cache(maxsize=256)
 def parse(text: str) -> datetime:
     """Parse a timestamp into an aware UTC datetime; ValueError if it is neither format.
 
