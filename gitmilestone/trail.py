@@ -27,7 +27,7 @@ from gitmilestone import changes, history
 from gitmilestone.changes import State
 from gitmilestone.commits import FileChange, is_null
 from gitmilestone.history import Commit, Trailers
-from gitmilestone.model import DONE_STEP, can_transition
+from gitmilestone.model import DONE_STEP, TRANSITIONS
 from gitmilestone.text import printable
 
 HEADER = ("WHEN", "ACTOR", "MILESTONE", "ACTION", "STEP", "PROGRESS", "SUBJECT")
@@ -147,17 +147,27 @@ def build(
     parents: dict[str, tuple[str, ...]] = {}
     paths: dict[str, str | None] = {}
     wanted, complete = 0, True
+    read_trailers = history.trailers
     for commit in commits:
         if limit is not None and wanted >= limit:
             complete = False
             break
-        found = _items(commit, source, directory, milestone_id, paths)
         parents[commit.sha] = commit.parents
+        t = read_trailers(commit.trailers)
+        if t is not None and len(commit.parents) <= 1:
+            # The tool's commit: its milestone's file, worked out once per milestone (None:
+            # not a milestone id, or not the one asked for).
+            path = paths.get(t.milestone, "")
+            if path == "":
+                ok = _valid_id(t.milestone) and milestone_id in (None, t.milestone)
+                path = paths[t.milestone] = f"{directory}/{t.milestone}.json" if ok else None
+            if path is not None:
+                items.append(_new(_Item, (commit, path, t, None)))
+                wanted += actor is None or t.actor == actor
+                continue
+        found = _read_items(commit, t, source, directory, milestone_id)
         items += found
-        if actor is None:
-            wanted += len(found)
-        else:
-            wanted += sum(1 for it in found if _actor(it) == actor)
+        wanted += sum(1 for it in found if actor is None or _actor(it) == actor)
     entries = _Replay(source, parents, complete).run(items)
     if actor is not None:
         entries = [e for e in entries if e.actor == actor]
@@ -168,22 +178,11 @@ def _actor(item: _Item) -> str:
     return item.trailers.actor if item.trailers is not None else item.commit.author
 
 
-def _items(
-    commit: Commit,
-    source: Source,
-    directory: str,
-    only: str | None,
-    paths: dict[str, str | None],
+def _read_items(
+    commit: Commit, t: Trailers | None, source: Source, directory: str, only: str | None
 ) -> list[_Item]:
-    t = history.trailers(commit.trailers)
-    if t is not None and len(commit.parents) <= 1:
-        # Each milestone's file, once: None for an id that is not one, or not the one asked.
-        path = paths.get(t.milestone, "")
-        if path == "":
-            ok = _valid_id(t.milestone) and only in (None, t.milestone)
-            path = paths[t.milestone] = f"{directory}/{t.milestone}.json" if ok else None
-        if path is not None:
-            return [_new(_Item, (commit, path, t, None))]
+    """The milestone files a commit changed, as git's diff says (for commits read from the
+    files)."""
     out = []
     prefix = f"{directory}/"
     for fc in source.changes(commit.sha):
@@ -209,14 +208,16 @@ class _Replay:
 
     def run(self, items: list[_Item]) -> list[Entry]:
         ordered = list(reversed(items)) if self.linear else self._topological(items)
-        out = []
-        linear = self.linear
+        out: list[Entry] = []
+        append = out.append
+        linear, last, states = self.linear, self.last, self.states
+        tool, read = self._tool, self._read
         for it in ordered:
-            entry = self._tool(it) if it.change is None else self._read(it)
+            entry = tool(it) if it.change is None else read(it)
             if not linear:
-                self.states[(it.commit.sha, it.path)] = entry.after
-            self.last[it.path] = entry.after
-            out.append(entry)
+                states[(it.commit.sha, it.path)] = entry.after
+            last[it.path] = entry.after
+            append(entry)
         out.reverse()
         return out if self.linear else self._newest_first(out, items)
 
@@ -463,7 +464,7 @@ def _plausible(before: State | None, t: Trailers, steps: tuple[str, ...]) -> boo
             return False
         if t.status == before.status and steps is before.steps:
             return t.progress == before.progress  # as consistent as the version before
-        if not can_transition(before.status, t.status):
+        if t.status != before.status and t.status not in TRANSITIONS.get(before.status, ()):
             return False
     done = sum(map(DONE_STEP.__contains__, steps))
     derived = 100 * done // len(steps) if steps else 100 if t.status == "completed" else 0

@@ -47,7 +47,8 @@ def records(
         check_id(milestone_id)
     directory = load_settings(repo.root).dir
     args = history.log_args(directory, milestone_id)
-    stream = git.log_text_stream(repo, history.FULL_FORMAT if bodies else history.LOG_FORMAT, *args)
+    fmt = history.FULL_FORMAT if bodies else history.LOG_FORMAT
+    stream = git.log_text_stream(repo, fmt, *args, whole=limit is None)
     try:
         with closing(stream), _GitSource(repo, args[-1]) as source:
             return trail.build(
