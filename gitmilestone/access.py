@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gitmilestone import timestamps
-from gitmilestone.claims import Holder
+from gitmilestone.claims import Holder, held_elsewhere
 from gitmilestone.errors import Invalid, OwnerConflict
 from gitmilestone.model import Milestone, derive_progress
 from gitmilestone.rules import held_by_other
@@ -77,17 +77,8 @@ def _held(m: Milestone, actor: Actor) -> bool:
 
 def conflict(m: Milestone, actor: Actor) -> OwnerConflict:
     """The owner conflict for `actor` on a milestone someone else holds."""
-    held = actor.holder
-    if held is not None:
-        until = "" if held.expires_at is None else f", until {timestamps.format(held.expires_at)}"
-        lease = timestamps.describe_age(actor.lease)
-        return OwnerConflict(
-            f"{held.name} holds {m.milestone_id}{held.on_branch()} (claims registry, lease "
-            f"{lease}{until}); ask "
-            f"{held.name} to release it, wait for the lease to run out, or take it over "
-            f"with `git milestone claim {m.milestone_id} --force`",
-            details={"holder": held.name, "branch": held.branch},
-        )
+    if actor.holder is not None:
+        return held_elsewhere(m.milestone_id, actor.holder, actor.lease)
     age = timestamps.describe_age(actor.now - m.lease_start)
     return OwnerConflict(
         f"{m.owner} holds {m.milestone_id} (their last write {age} ago, lease "

@@ -204,14 +204,18 @@ def _parse_time(value: str | None) -> datetime | None:
 
 def conflict(entry: Entry, now: datetime) -> OwnerConflict:
     """Exit 3: someone else holds the milestone in the registry."""
-    age = "" if entry.renewed_at is None else timestamps.describe_age(now - entry.renewed_at)
-    until = "" if entry.expires_at is None else f", lease until {_time(entry.expires_at)}"
+    return held_elsewhere(entry.milestone_id, entry.holding(now), entry.lease)
+
+
+def held_elsewhere(milestone_id: str, holder: Holder, lease: timedelta) -> OwnerConflict:
+    """Exit 3 naming who holds the milestone in the registry, and on which branch."""
+    until = "" if holder.expires_at is None else f", until {_time(holder.expires_at)}"
     return OwnerConflict(
-        f"{entry.holder} holds {entry.milestone_id} {entry.on()} (last "
-        f"renewed {age} ago{until}); ask "
-        f"{entry.holder} to release it, or take it over with "
-        f"`git milestone claim {entry.milestone_id} --force`",
-        details={"holder": entry.holder, "branch": entry.branch},
+        f"{holder.name} holds {milestone_id}{holder.on_branch()} (claims registry, lease "
+        f"{timestamps.describe_age(lease)}{until}); ask {holder.name} to release it, wait "
+        f"for the lease to run out, or take it over with "
+        f"`git milestone claim {milestone_id} --force`",
+        details={"holder": holder.name, "branch": holder.branch},
     )
 
 
@@ -331,8 +335,8 @@ class Holder:
         return self.active and self.name != name
 
     def on_branch(self) -> str:
-        """` on branch feat-x`, or nothing when the branch is not known."""
-        return "" if self.branch is None else f" on branch {self.branch}"
+        """` on branch feat-x` (` on a detached HEAD`)."""
+        return " on a detached HEAD" if self.branch is None else f" on branch {self.branch}"
 
     def label(self) -> str:
         """`-`, `alice`, `alice on feat-x`, with `(lease expired)` when it is."""
