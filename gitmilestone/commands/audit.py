@@ -143,8 +143,8 @@ def _check_commit(
     sha, parents_text, committed, author, trailer_text = commit.fields
     pairs = messages.parse_trailer_lines(trailer_text)
     named = [value for key, value in pairs if key.lower() == "milestone"]
-    if not commit.changes and not named:
-        return 0, []
+    if not named and not any(c.path.endswith(".json") for c in commit.changes):
+        return 0, []  # no milestone file can be among its changes: no settings to read
     settings = _settings(sha, blobs, cache)
     directory = PurePosixPath(settings.dir)
     changed = {
