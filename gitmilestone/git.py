@@ -45,8 +45,20 @@ class Repo:
 
 
 # git refuses to start when another git process holds the index: it says so on stderr.
-_INDEX_LOCKED = re.compile(rb"Unable to create '([^'\n]*index\.lock)': File exists")
+# ... its index, or a ref (HEAD.lock, refs/heads/main.lock) that a commit must move.
+_LOCKED = re.compile(rb"Unable to create '([^'\n]*\.lock)': File exists")
 INDEX_LOCK_WAIT = 2.5
+INDEX_LOCK_WAIT_ENV = "GIT_MILESTONE_INDEX_LOCK_WAIT"
+
+
+def index_lock_wait() -> float:
+    """How long to wait for another git process's index lock: `GIT_MILESTONE_INDEX_LOCK_WAIT`
+    seconds (0 to 60), else 2.5."""
+    try:
+        wait = float(os.environ.get(INDEX_LOCK_WAIT_ENV, INDEX_LOCK_WAIT))
+    except ValueError:
+        return INDEX_LOCK_WAIT
+    return min(max(wait, 0.0), 60.0) if wait == wait else INDEX_LOCK_WAIT  # NaN: the default
 
 
 def run(
@@ -57,8 +69,8 @@ def run(
     env: Mapping[str, str] | None = None,
     check: bool = True,
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run git. When it fails because another git process holds the index, try again for
-    a moment (backing off), then refuse with exit 4 (`IndexLocked`)."""
+    """Run git. When it fails because another git process holds the index (or a ref it must
+    move), try again for a moment (backing off), then refuse with exit 4 (`IndexLocked`)."""
     full_env = None if env is None else {**os.environ, **env}
     deadline, delay = 0.0, 0.05
     while True:
@@ -68,11 +80,11 @@ def run(
             )
         except FileNotFoundError:
             raise GitFailed("git is not installed or not on PATH; install git first") from None
-        locked = _INDEX_LOCKED.search(proc.stderr) if proc.returncode != 0 else None
+        locked = _LOCKED.search(proc.stderr) if proc.returncode != 0 else None
         if locked is None:
             break
         now = time.monotonic()
-        deadline = deadline or now + INDEX_LOCK_WAIT
+        deadline = deadline or now + index_lock_wait()
         if now >= deadline:
             raise index_locked(locked.group(1).decode("utf-8", "replace"))
         time.sleep(min(delay, deadline - now))
@@ -84,8 +96,9 @@ def run(
 
 
 def index_locked(lock: str) -> IndexLocked:
+    what = "index" if lock.endswith("index.lock") else "refs"
     return IndexLocked(
-        f"another git process is using this repository's index ({lock} exists), so nothing "
+        f"another git process is using this repository's {what} ({lock} exists), so nothing "
         "was changed; run the command again when it has finished. Only if no git process "
         "is running (one may have been killed) is the lock left over: then remove "
         f"{lock} and run again"

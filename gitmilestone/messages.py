@@ -116,7 +116,7 @@ def body(note: str) -> str:
     lines = note.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     out: list[str] = []
     for line in lines:
-        line = printable(line.rstrip(), lines=True).replace(_CUT, _CUT_DEFUSED)
+        line = printable(line.rstrip(" \t"), lines=True).replace(_CUT, _CUT_DEFUSED)
         if not line.strip():
             out.append("")
             continue
@@ -172,7 +172,9 @@ def format_message(m: Milestone, change: Change, actor: str) -> str:
     note = body(change.note or "")
     if note:
         parts.append(note)
-    parts.append("\n".join(f"{k}: {printable(v)}" for k, v in trailers(m, change, actor)))
+    # Values are one line already (names, ids and titles refuse line breaks and control
+    # characters), and are written as they are, so that they match the file.
+    parts.append("\n".join(f"{k}: {v}" for k, v in trailers(m, change, actor)))
     return "\n\n".join(parts) + "\n"
 
 

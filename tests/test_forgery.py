@@ -235,8 +235,8 @@ def test_every_commit_subject_of_a_long_milestone_fits(repo: Repo) -> None:
     assert any("step 1/2" in s and "(50%)" in s for s in subjects)
 
 
-def test_format_message_escapes_control_characters_in_trailer_values() -> None:
+def test_trailer_values_are_written_as_the_file_has_them() -> None:
     from tests.test_messages import milestone
 
-    text = format_message(milestone(), Change("advance", "s"), "ali\x1bce")
-    assert "Milestone-Actor: ali\\x1bce\n" in text
+    text = format_message(milestone(), Change("advance", "s"), "ali\u202ece")
+    assert "Milestone-Actor: ali\u202ece\n" in text
