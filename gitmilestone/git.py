@@ -45,8 +45,11 @@ class Repo:
 
 
 # git refuses to start when another git process holds the index: it says so on stderr.
-# ... its index, or a ref (HEAD.lock, refs/heads/main.lock) that a commit must move.
-_LOCKED = re.compile(rb"Unable to create '([^'\n]*\.lock)': File exists")
+# ... its index, or a ref a commit moves (HEAD.lock, refs/heads/main.lock). Locks of the
+# claims registry's refs are the registry's to handle (see `clear_stale_lock`).
+_LOCK_HELD = re.compile(
+    rb"Unable to create '([^'\n]*(?:/index|/HEAD|/refs/heads/[^'\n]*)\.lock)': File exists"
+)
 INDEX_LOCK_WAIT = 2.5
 INDEX_LOCK_WAIT_ENV = "GIT_MILESTONE_INDEX_LOCK_WAIT"
 
@@ -80,7 +83,7 @@ def run(
             )
         except FileNotFoundError:
             raise GitFailed("git is not installed or not on PATH; install git first") from None
-        locked = _LOCKED.search(proc.stderr) if proc.returncode != 0 else None
+        locked = _LOCK_HELD.search(proc.stderr) if proc.returncode != 0 else None
         if locked is None:
             break
         now = time.monotonic()

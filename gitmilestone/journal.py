@@ -41,6 +41,8 @@ class Entry:
     actor: str
     action: str
     env: dict[str, str] = field(default_factory=dict)
+    # Written by `--no-commit`: left for the user to commit, never committed by itself.
+    staged: bool = False
 
 
 def _path(git_dir: Path, milestone_id: str) -> Path:

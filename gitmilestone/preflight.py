@@ -68,12 +68,12 @@ def require_clean(
     write would commit a change it did not make. The message says how to get out."""
     if state.clean:
         return
-    if entry is not None and matches(state, entry, file):
+    if entry is not None and entry.staged and matches(state, entry, file):
         raise Stale(
-            f"{file} holds a change that `git milestone {entry.action}` wrote but did not "
-            "commit (the command was interrupted, or ran with --no-commit), so nothing was "
-            f"changed; run `git milestone recover {milestone_id}` to commit it with the "
-            "trailers it should have, then run this command again"
+            f"{file} holds a change `git milestone {entry.action} --no-commit` staged and "
+            "did not commit, so nothing was changed; commit it with `git milestone recover "
+            f"{milestone_id}` (its trailers record it), or drop it with `git restore --staged "
+            f"--worktree {file}`, then run this command again"
         )
     if state.head is None and state.index is None:
         raise Stale(

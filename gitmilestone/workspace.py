@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitmilestone import git, journal, preflight, store, timestamps, worktree
+from gitmilestone import finish, git, journal, preflight, store, timestamps, worktree
 from gitmilestone.claiming import ATTEMPTS, Claiming, Report, too_many
 from gitmilestone.claims import Holder
 from gitmilestone.config import Settings, load_settings
@@ -23,6 +23,7 @@ from gitmilestone.errors import (
     Stale,
     UsageError,
 )
+from gitmilestone.finish import Finished
 from gitmilestone.messages import Change, format_message
 from gitmilestone.model import Milestone
 from gitmilestone.rules import Checked
@@ -61,6 +62,8 @@ class WriteResult:
     # The commit message the change was (or, with --no-commit, is to be) committed with.
     message: str | None = None
     claim: Report | None = None
+    # An interrupted write of this milestone that was finished first.
+    finished: Finished | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +74,7 @@ class WriteResult:
             "path": self.path,
             "message": self.message,
             "claim": None if self.claim is None else self.claim.to_dict(),
+            "finished_first": None if self.finished is None else self.finished.to_dict(),
         }
 
 
@@ -259,6 +263,14 @@ class Workspace:
                 self.require_checked_out()
             state = worktree.file_state(self.repo, rel, original)
             entry = journal.read(git_dir, milestone_id)
+            finished = None
+            if entry is not None and not entry.staged and not state.clean:
+                # A write of this tool was killed before its commit: finish it first.
+                env_of = {ACTOR_ENV: entry.actor, **entry.env}
+                finished = finish.finish(self.repo, rel, state, entry, env_of)
+                if finished is not None:
+                    state = worktree.FileState(entry.written, entry.written, entry.written)
+                    entry = None
             preflight.require_clean(state, entry, milestone_id, rel)
             if entry is not None:  # a write that landed, or was undone: nothing to keep
                 journal.remove(git_dir, milestone_id)
@@ -270,7 +282,9 @@ class Workspace:
             if outcome is None:
                 assert current is not None
                 claim.finish(who)
-                return WriteResult(current, None, None, rel, claim=claim.report(actor.now))
+                return WriteResult(
+                    current, None, None, rel, claim=claim.report(actor.now), finished=finished
+                )
             new, change = outcome
             try:
                 text = new.dumps()
@@ -291,6 +305,7 @@ class Workspace:
                         self.actor_name,
                         change.action,
                         env or {},
+                        staged=not commit,
                     ),
                 )
                 try:
@@ -306,7 +321,9 @@ class Workspace:
                 claim.undo(who)
                 raise
             claim.finish(who)
-        return WriteResult(new, change, sha, rel, message, claim=claim.report(actor.now))
+        return WriteResult(
+            new, change, sha, rel, message, claim=claim.report(actor.now), finished=finished
+        )
 
     def _decide(
         self, claim: Claiming, current: Milestone | None, operation: Operation

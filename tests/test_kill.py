@@ -32,7 +32,7 @@ from tests.conftest import Repo
 KILLS = 52
 STEPS = 2 * KILLS + 10
 # The moments a kill waits for, and the longest random delay after each (seconds).
-MOMENTS = {"start": 0.25, "journal": 0.01, "written": 0.02, "index.lock": 0.03, "head": 0.01}
+MOMENTS = {"start": 0.25, "journal": 0.01, "written": 0.02, "index.lock": 0.01, "head": 0.005}
 PATH = "MILESTONES/work.json"
 # A killed git leaves its index.lock; the command waits this long for it before it says so.
 ENV = {"GIT_MILESTONE_INDEX_LOCK_WAIT": "0.2", "GIT_MILESTONE_NOW": ""}
@@ -96,10 +96,13 @@ def blob_ids(repo: Repo) -> tuple[str, str | None]:
 
 def phase(repo: Repo, head_before: str) -> str:
     """Where the kill landed, read from what it left."""
+    git_dir = repo.path / ".git"
+    if any(p.exists() for p in (git_dir / "index.lock", git_dir / "HEAD.lock")) or any(
+        git_dir.glob("refs/heads/*.lock")
+    ):
+        return "inside git commit (it left a lock)"
     if repo.head() != head_before:
         return "after the commit landed"
-    if (repo.path / ".git" / "index.lock").exists():
-        return "inside git commit (index.lock left)"
     head, written = blob_ids(repo)
     current = repo.git("hash-object", PATH).strip()
     if current == head:
@@ -123,6 +126,10 @@ def follow(repo: Repo, outcomes: Counter[str]) -> None:
     for _ in range(4):
         ran = repo.gm("advance", "work", "--note", "next", env=ENV)
         if ran.exit_code == 0:
+            if "first committed the change" in ran.stdout:
+                outcomes["next command finished the killed write first"] += 1
+            elif "first the change was committed already" in ran.stdout:
+                outcomes["next command found the commit landed, fixed the index"] += 1
             return
         assert ran.exit_code == 4, ran.stderr
         assert "Traceback" not in ran.stderr

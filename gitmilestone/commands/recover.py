@@ -13,7 +13,8 @@ from __future__ import annotations
 from datetime import timezone
 from typing import Any
 
-from gitmilestone import git, journal, preflight, store, worktree
+from gitmilestone import git, journal, store, worktree
+from gitmilestone.finish import finish
 from gitmilestone.output import Result
 from gitmilestone.store import check_id
 from gitmilestone.workspace import ACTOR_ENV, Workspace, current_time
@@ -33,46 +34,22 @@ def recover(ws: Workspace, milestone_id: str) -> Result:
         if state.clean:
             journal.remove(git_dir, milestone_id)
             return _result(rel, "clean", f"{rel} is as HEAD has it: nothing to recover")
-        if entry is not None and preflight.matches(state, entry, rel):
-            sha = _commit(repo, rel, state, entry)
-            journal.remove(git_dir, milestone_id)
-            return _result(
-                rel,
-                "committed",
-                f"{rel}: committed the change `git milestone {entry.action}` wrote and had "
-                f"not committed, with the trailers it should have [{sha[:9]}]",
-                commit=sha,
-                message=entry.message,
-            )
-        if entry is not None and state.work == state.head == entry.written:
-            # The commit landed but git was stopped before it updated the index.
-            git.reset_index_entry(repo, rel)
-            journal.remove(git_dir, milestone_id)
-            return _result(
-                rel,
-                "index",
-                f"{rel}: the change was committed already (HEAD has it); its index entry "
-                "is HEAD's again",
-            )
+        if entry is not None:
+            done = finish(repo, rel, state, entry, {ACTOR_ENV: entry.actor, **entry.env})
+            if done is not None:
+                return _result(
+                    rel,
+                    done.how,
+                    f"{rel}: {done.describe()}",
+                    commit=done.commit,
+                    message=entry.message if done.commit else None,
+                )
         saved = _save(ws, milestone_id, rel, state, data)
         git.restore_from_head(repo, rel, in_head=state.head is not None)
         journal.remove(git_dir, milestone_id)
     put = "put HEAD's version back" if state.head else "took the file away (HEAD has none)"
     kept = "; what was there is saved in " + " and ".join(str(p) for p in saved) if saved else ""
     return _result(rel, "restored", f"{rel}: {put}{kept}", backups=[str(p) for p in saved])
-
-
-def _commit(repo: git.Repo, rel: str, state: worktree.FileState, entry: journal.Entry) -> str:
-    added = False
-    try:
-        if state.head is None and state.index is None:
-            git.add(repo, [rel], intent=True)
-            added = True
-        return git.commit_only(repo, [rel], entry.message, {ACTOR_ENV: entry.actor, **entry.env})
-    except BaseException:
-        if added:
-            git.unstage_new(repo, [rel])
-        raise
 
 
 def _save(

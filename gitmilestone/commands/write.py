@@ -38,6 +38,8 @@ def _result(ws: Workspace, written: WriteResult) -> Result:
         )
     else:
         text = f"{mid}: {printable(written.change.summary)} [{written.commit[:9]}]"
+    if written.finished is not None:
+        text = f"{written.path}: first {written.finished.describe()}\n{text}"
     return Result(written.to_dict(), text)
 
 
