@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gitmilestone import history, timestamps
+from gitmilestone.changes import Entry
 from gitmilestone.claims import Holder
 from gitmilestone.model import Context, Milestone, Step
 from gitmilestone.rules import lease_active, lease_end
 from gitmilestone.text import printable
-from gitmilestone.trail import Entry
 
 NOTE_LIMIT = 400
 

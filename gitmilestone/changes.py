@@ -8,9 +8,12 @@ read it, or from the trailers of the commit the tool made, applied to the versio
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitmilestone.model import Milestone
+
+if TYPE_CHECKING:
+    from gitmilestone.history import Commit
 
 # Fields a merge takes from one side or combines, in the order they are told.
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -121,3 +124,67 @@ def sides_summary(sides: Mapping[str, str]) -> str:
         for group, source in sides.items()
     ]
     return ", ".join(parts)
+
+
+class Entry(NamedTuple):
+    """One change of one milestone file (a tuple: `log` builds thousands)."""
+
+    commit: str
+    when: str
+    milestone: str
+    action: str
+    actor: str
+    owner: str | None
+    status: str | None
+    progress: int | None
+    revision: int | None
+    steps: tuple[tuple[int, str], ...]
+    forced: bool
+    previous_owner: str | None
+    subject: str
+    file: str
+    kind: str
+    change: str
+    parents: tuple[str, ...]
+    author: str
+    after: State | None
+    before: State | None
+    others: tuple[str, ...]
+    sides: Mapping[str, str] | None
+    problems: tuple[str, ...]
+    verified: bool
+    source: Commit
+    reverts: str | None
+    cherry_picked_from: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "commit": self.commit,
+            "when": self.when,
+            "milestone": self.milestone,
+            "action": self.action,
+            "actor": self.actor,
+            "owner": self.owner,
+            "status": self.status,
+            "progress": self.progress,
+            "revision": self.revision,
+            "steps": [{"step": n, "status": s} for n, s in self.steps],
+            "forced": self.forced,
+            "previous_owner": self.previous_owner,
+            "subject": self.subject,
+            "file": self.file,
+            "kind": self.kind,
+            "change": self.change,
+            "parents": list(self.parents),
+            "author": self.author,
+            "note": self.source.note(),
+            "reverts": self.reverts,
+            "cherry_picked_from": self.cherry_picked_from,
+            "step_count": None if self.after is None else len(self.after.steps),
+            "step_statuses": None if self.after is None else list(self.after.steps),
+            "changes": state_changes(self.before, self.after),
+            "other_fields": list(self.others),
+            "merge": None if self.sides is None else {"sides": dict(self.sides)},
+            "problems": list(self.problems),
+            "verified": self.verified,
+        }

@@ -20,17 +20,15 @@ Pure: git is reached through a `Source`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any, NamedTuple, Protocol
 
 from gitmilestone import changes, history
-from gitmilestone.changes import State
+from gitmilestone.changes import Entry, State
 from gitmilestone.commits import FileChange, is_null
 from gitmilestone.history import Commit, Trailers
 from gitmilestone.model import DONE_STEP, TRANSITIONS
-from gitmilestone.text import printable
 
-HEADER = ("WHEN", "ACTOR", "MILESTONE", "ACTION", "STEP", "PROGRESS", "SUBJECT")
 _UNSEEN: Any = object()
 _new = tuple.__new__
 
@@ -50,70 +48,6 @@ class Source(Protocol):
     def body(self, commit: str) -> str:
         """A commit's message after its subject (when the log did not ask for bodies)."""
         ...
-
-
-class Entry(NamedTuple):
-    """One change of one milestone file (a tuple: `log` builds thousands)."""
-
-    commit: str
-    when: str
-    milestone: str
-    action: str
-    actor: str
-    owner: str | None
-    status: str | None
-    progress: int | None
-    revision: int | None
-    steps: tuple[tuple[int, str], ...]
-    forced: bool
-    previous_owner: str | None
-    subject: str
-    file: str
-    kind: str
-    change: str
-    parents: tuple[str, ...]
-    author: str
-    after: State | None
-    before: State | None
-    others: tuple[str, ...]
-    sides: Mapping[str, str] | None
-    problems: tuple[str, ...]
-    verified: bool
-    source: Commit
-    reverts: str | None
-    cherry_picked_from: str | None
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "commit": self.commit,
-            "when": self.when,
-            "milestone": self.milestone,
-            "action": self.action,
-            "actor": self.actor,
-            "owner": self.owner,
-            "status": self.status,
-            "progress": self.progress,
-            "revision": self.revision,
-            "steps": [{"step": n, "status": s} for n, s in self.steps],
-            "forced": self.forced,
-            "previous_owner": self.previous_owner,
-            "subject": self.subject,
-            "file": self.file,
-            "kind": self.kind,
-            "change": self.change,
-            "parents": list(self.parents),
-            "author": self.author,
-            "note": self.source.note(),
-            "reverts": self.reverts,
-            "cherry_picked_from": self.cherry_picked_from,
-            "step_count": None if self.after is None else len(self.after.steps),
-            "step_statuses": None if self.after is None else list(self.after.steps),
-            "changes": changes.state_changes(self.before, self.after),
-            "other_fields": list(self.others),
-            "merge": None if self.sides is None else {"sides": dict(self.sides)},
-            "problems": list(self.problems),
-            "verified": self.verified,
-        }
 
 
 class _Item(NamedTuple):
@@ -524,63 +458,3 @@ def _findings(
                 for where, problem in trailer_problems(checked.milestone, record, given, "the file")
             ]
     return out
-
-
-def row(e: Entry) -> tuple[str, ...]:
-    """The cells of one `table` line."""
-    when = e.when
-    return (
-        f"{when[:10]} {when[11:16]}",
-        e.actor or "?",
-        e.milestone,
-        e.action or "?",
-        ", ".join([f"{n} {status}" for n, status in e.steps]) or "-",
-        "-" if e.progress is None else f"{e.progress}%",
-        _subject(e),
-    )
-
-
-def _subject(e: Entry) -> str:
-    subject = history.short_subject(e.milestone, e.subject)
-    if e.kind == "tool" and not e.verified and e.change != "deleted":
-        return subject
-    told = []
-    if e.kind == "revert" and e.reverts:
-        told.append(f"reverts {e.reverts[:9]}")
-    if e.kind == "cherry-pick" and e.cherry_picked_from:
-        told.append(f"cherry-picked from {e.cherry_picked_from[:9]}")
-    if e.change == "deleted" or (e.change == "added" and e.action != "create"):
-        told.append(f"file {e.change}")
-    if e.sides:
-        told.append(changes.sides_summary(e.sides))
-    if e.kind != "tool":
-        what = changes.summary(changes.state_changes(e.before, e.after), e.others)
-        if what:
-            told.append(what)
-    return f"{subject} ({'; '.join(told)})" if told else subject
-
-
-def table(entries: Iterable[Entry], *, notes: bool = False) -> str:
-    """One aligned line per change: when, actor, milestone, action, step, progress,
-    subject; the problems found under it (`!!`), and with `notes` each change's note."""
-    entries = list(entries)
-    if not entries:
-        return ""
-    rows = [row(e) for e in entries]
-    # Escaping is rarely needed: look at all the cells at once, escape them one by one
-    # only when something needs it.
-    every = "".join(["".join(cells) for cells in rows])
-    if printable(every) != every:
-        rows = [tuple(map(printable, cells)) for cells in rows]
-    rows.insert(0, HEADER)
-    widths = [max(map(len, column)) for column in list(zip(*rows, strict=True))[:6]]
-    line = "  ".join([f"{{:<{w}}}" for w in widths]) + "  {}"
-    out = [line.format(*rows[0])]
-    for e, cells in zip(entries, rows[1:], strict=True):
-        out.append(line.format(*cells))
-        if e.problems:
-            out += [f"    !! {printable(p)}" for p in e.problems]
-        note = e.source.note() if notes else ""
-        if note:
-            out += [f"    {printable(text, lines=True)}" for text in note.split("\n")]
-    return "\n".join(out)

@@ -9,13 +9,13 @@ from contextlib import closing, contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from gitmilestone import git, history, trail
+from gitmilestone import git, history, logtable, trail
+from gitmilestone.changes import Entry
 from gitmilestone.commits import FileChange, parse_raw
 from gitmilestone.errors import GitFailed, NotFound, UsageError
 from gitmilestone.model import CLOSED, PRIORITIES
 from gitmilestone.output import Result
 from gitmilestone.text import printable
-from gitmilestone.trail import Entry
 
 if TYPE_CHECKING:
     from gitmilestone.claims import Holder
@@ -143,7 +143,7 @@ def log(
     def text() -> str:
         with _no_collection():
             found = records(repo, milestone_id, actor=actor, limit=limit, bodies=notes)
-            return trail.table(found, notes=notes)
+            return logtable.table(found, notes=notes)
 
     return Result(data, text)
 

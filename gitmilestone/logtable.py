@@ -1,0 +1,71 @@
+"""The table `log` prints: one aligned line per change, and what was found under it. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from gitmilestone import changes, history
+from gitmilestone.changes import Entry
+from gitmilestone.text import printable
+
+HEADER = ("WHEN", "ACTOR", "MILESTONE", "ACTION", "STEP", "PROGRESS", "SUBJECT")
+
+
+def row(e: Entry) -> tuple[str, ...]:
+    """The cells of one `table` line."""
+    when = e.when
+    return (
+        f"{when[:10]} {when[11:16]}",
+        e.actor or "?",
+        e.milestone,
+        e.action or "?",
+        ", ".join([f"{n} {status}" for n, status in e.steps]) or "-",
+        "-" if e.progress is None else f"{e.progress}%",
+        _subject(e),
+    )
+
+
+def _subject(e: Entry) -> str:
+    subject = history.short_subject(e.milestone, e.subject)
+    if e.kind == "tool" and not e.verified and e.change != "deleted":
+        return subject
+    told = []
+    if e.kind == "revert" and e.reverts:
+        told.append(f"reverts {e.reverts[:9]}")
+    if e.kind == "cherry-pick" and e.cherry_picked_from:
+        told.append(f"cherry-picked from {e.cherry_picked_from[:9]}")
+    if e.change == "deleted" or (e.change == "added" and e.action != "create"):
+        told.append(f"file {e.change}")
+    if e.sides:
+        told.append(changes.sides_summary(e.sides))
+    if e.kind != "tool":
+        what = changes.summary(changes.state_changes(e.before, e.after), e.others)
+        if what:
+            told.append(what)
+    return f"{subject} ({'; '.join(told)})" if told else subject
+
+
+def table(entries: Iterable[Entry], *, notes: bool = False) -> str:
+    """One aligned line per change: when, actor, milestone, action, step, progress,
+    subject; the problems found under it (`!!`), and with `notes` each change's note."""
+    entries = list(entries)
+    if not entries:
+        return ""
+    rows = [row(e) for e in entries]
+    # Escaping is rarely needed: look at all the cells at once, escape them one by one
+    # only when something needs it.
+    every = "".join(["".join(cells) for cells in rows])
+    if printable(every) != every:
+        rows = [tuple(map(printable, cells)) for cells in rows]
+    rows.insert(0, HEADER)
+    widths = [max(map(len, column)) for column in list(zip(*rows, strict=True))[:6]]
+    line = "  ".join([f"{{:<{w}}}" for w in widths]) + "  {}"
+    out = [line.format(*rows[0])]
+    for e, cells in zip(entries, rows[1:], strict=True):
+        out.append(line.format(*cells))
+        if e.problems:
+            out += [f"    !! {printable(p)}" for p in e.problems]
+        note = e.source.note() if notes else ""
+        if note:
+            out += [f"    {printable(text, lines=True)}" for text in note.split("\n")]
+    return "\n".join(out)
