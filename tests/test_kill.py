@@ -32,7 +32,7 @@ from tests.conftest import Repo
 KILLS = 52
 STEPS = 2 * KILLS + 10
 # The moments a kill waits for, and the longest random delay after each (seconds).
-MOMENTS = {"start": 0.25, "journal": 0.01, "written": 0.02, "index.lock": 0.01, "head": 0.005}
+MOMENTS = {"start": 0.25, "journal": 0.004, "written": 0.006, "index.lock": 0.006, "head": 0.002}
 PATH = "MILESTONES/work.json"
 # A killed git leaves its index.lock; the command waits this long for it before it says so.
 ENV = {"GIT_MILESTONE_INDEX_LOCK_WAIT": "0.2", "GIT_MILESTONE_NOW": ""}
