@@ -21,7 +21,7 @@ from typing import Any
 from gitmilestone import claims, git
 from gitmilestone.claims import Claimant, Entry, Holder, Plan
 from gitmilestone.errors import GitFailed, OwnerConflict, Stale
-from gitmilestone.registry import Claim, Registry
+from gitmilestone.registry import Claim, Registry, Tally
 
 ATTEMPTS = 8
 
@@ -52,8 +52,10 @@ class Report:
 class Claiming:
     """One write's dealings with the registry (under the repository lock)."""
 
-    def __init__(self, repo: git.Repo, remote: str | None, milestone_id: str) -> None:
-        self.registry = Registry(repo, remote)
+    def __init__(
+        self, repo: git.Repo, remote: str | None, milestone_id: str, tally: Tally | None = None
+    ) -> None:
+        self.registry = Registry(repo, remote, tally)
         self.milestone_id = milestone_id
         self.branch = git.current_branch(repo)
         self.claim = self.registry.get(milestone_id)
@@ -175,8 +177,8 @@ class Claiming:
             self.registry.remote or "local",
             self.change,
             self.claim.entry,
-            self.registry.pushes,
-            self.registry.fetches,
+            self.registry.tally.pushes,
+            self.registry.tally.fetches,
             now,
             self.warning,
         )

@@ -29,7 +29,6 @@ PREFIX = "refs/milestones/claims/"
 REMOTES = "refs/milestones/remotes/"
 FETCH_REFSPEC = "+refs/milestones/claims/*:refs/milestones/remotes/{remote}/claims/*"
 PUSH_REFSPEC = "refs/milestones/claims/*:refs/milestones/claims/*"
-PUSH_ATTEMPTS = 8
 
 # The message ends with the ref's name again, so a message cannot end a record early.
 _FORMAT = (
@@ -127,17 +126,21 @@ def _rank(found: Found) -> tuple[int, int]:
     return (sequence, 0 if found.ref.startswith(PREFIX) else 1)
 
 
+@dataclass
+class Tally:
+    """The exchanges with the claims remote, counted over one command (`--json` results)."""
+
+    pushes: int = 0
+    fetches: int = 0
+
+
 class Registry:
-    """The registry of one repository; with `remote`, that remote's registry decides.
+    """The registry of one repository; with `remote`, that remote's registry decides."""
 
-    `pushes` and `fetches` count the exchanges with the remote (for `--json` results).
-    """
-
-    def __init__(self, repo: git.Repo, remote: str | None = None) -> None:
+    def __init__(self, repo: git.Repo, remote: str | None = None, tally: Tally | None = None):
         self.repo = repo
         self.remote = remote
-        self.pushes = 0
-        self.fetches = 0
+        self.tally = tally or Tally()
 
     def all(self) -> dict[str, Claim]:
         """Every milestone's claim, read with one `git for-each-ref`."""
@@ -201,7 +204,7 @@ class Registry:
     def refresh(self, milestone_id: str) -> Claim:
         """With a remote: fetch its copy of the milestone's ref first, then read."""
         if self.remote is not None:
-            self.fetches += 1
+            self.tally.fetches += 1
             dst = tracking_ref(self.remote, milestone_id)
             if not git.fetch_ref(self.repo, self.remote, local_ref(milestone_id), dst):
                 known = self.get(milestone_id)
@@ -226,7 +229,7 @@ class Registry:
             if not self._swap_local(ref, sha, _sha(claim.local)):
                 return None
             return Claim(claim.milestone_id, new, new, claim.remote)
-        self.pushes += 1
+        self.tally.pushes += 1
         if not git.push_ref(self.repo, self.remote, sha, ref, _sha(claim.remote)):
             return None
         self._mirror(claim, sha)
@@ -267,7 +270,7 @@ class Registry:
             if before.local is None:
                 return git.update_ref(self.repo, ref, None, new)
             return self._swap_local(ref, before.local.sha, new)
-        self.pushes += 1
+        self.tally.pushes += 1
         old = _sha(before.remote)
         try:
             rewound = git.push_ref(self.repo, self.remote, old, ref, new, force=True)

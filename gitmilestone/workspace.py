@@ -4,6 +4,8 @@ single write path (lock, re-read, check, atomic write, commit one file, restore 
 from __future__ import annotations
 
 import os
+import random
+import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -26,6 +28,7 @@ from gitmilestone.errors import (
 from gitmilestone.finish import Finished
 from gitmilestone.messages import Change, format_message
 from gitmilestone.model import Milestone
+from gitmilestone.registry import Tally
 from gitmilestone.rules import Checked
 from gitmilestone.text import check_line
 from gitmilestone.workflow import Actor, Outcome
@@ -36,7 +39,9 @@ if TYPE_CHECKING:
 ACTOR_ENV = "GIT_MILESTONE_ACTOR"
 NOW_ENV = "GIT_MILESTONE_NOW"
 FORCED_ENV = "GIT_MILESTONE_FORCED"
-PUSH_ATTEMPTS = 10
+# Enough for a few dozen clones pushing one branch at once (each retry waits a little
+# longer, at random, so that they stop colliding).
+PUSH_ATTEMPTS = 32
 MAX_NAME = 200
 
 
@@ -220,8 +225,11 @@ class Workspace:
             )
         # One lock over commit, push and retry: no other local write can land between our
         # commit and its undoing.
+        tally = Tally()
         with store.repository_lock(self.repo.common_dir):
-            for _ in range(PUSH_ATTEMPTS):
+            for attempt in range(PUSH_ATTEMPTS):
+                if attempt:
+                    time.sleep(random.uniform(0, 0.02 * min(attempt, 10)))
                 result = self._write_once(
                     milestone_id,
                     operation,
@@ -229,6 +237,7 @@ class Workspace:
                     env=env,
                     repairs=repairs,
                     remote=remote,
+                    tally=tally,
                 )
                 if result.commit is None or git.push(self.repo, remote):
                     return result
@@ -251,6 +260,7 @@ class Workspace:
         env: dict[str, str] | None,
         repairs: Collection[str],
         remote: str | None = None,
+        tally: Tally | None = None,
     ) -> WriteResult:
         path = self.path_for(milestone_id)
         rel = self.rel(path)
@@ -276,7 +286,7 @@ class Workspace:
                 journal.remove(git_dir, milestone_id)
             checked = None if original is None else self.check(path)
             current = None if checked is None else preflight.writable(checked, repairs)
-            claim = Claiming(self.repo, remote, milestone_id)
+            claim = Claiming(self.repo, remote, milestone_id, tally)
             outcome, actor = self._decide(claim, current, operation)
             who = claim.who(actor.name, actor.now, actor.lease)
             if outcome is None:

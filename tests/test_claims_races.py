@@ -255,12 +255,20 @@ def test_four_clones_race_claim_push_and_the_remote_decides(
     )
 
 
+@pytest.mark.parametrize("branches", ["own", "shared"])
 def test_sixteen_clones_claim_sixteen_milestones_at_once(
-    repo: Repo, bare: Path, tmp_path: Path
+    repo: Repo, bare: Path, tmp_path: Path, branches: str
 ) -> None:
+    """Each on a new branch never pushed (`--push` pushes it to origin and makes that its
+    upstream), or all on main (their branch pushes then contend, their claims do not)."""
     names = [f"agent-{i}" for i in range(16)]
-    # new branches, never pushed: `--push` pushes each to origin and makes it its upstream
-    clones = [clone(str(bare), tmp_path / n, repo, n, upstream=False) for n in names]
+    if branches == "own":
+        clones = [clone(str(bare), tmp_path / n, repo, n, upstream=False) for n in names]
+    else:
+        clones = []
+        for n in names:
+            subprocess.run(["git", "clone", "-q", str(bare), str(tmp_path / n)], check=True)
+            clones.append(Repo(tmp_path / n, repo.monkeypatch))
     results = race(
         [
             (c.path, ("claim", f"round-{i}", "--push", "--json", "--as", n))
@@ -271,14 +279,15 @@ def test_sixteen_clones_claim_sixteen_milestones_at_once(
     pushes = [json.loads(r.stdout)["data"]["claim"]["push_attempts"] for r in results]
     average = sum(pushes) / len(pushes)
     print(
-        f"\n16 clones, 16 milestones at once: all claimed; registry push attempts per "
-        f"claim: average {average:.2f}, most {max(pushes)}"
+        f"\n16 clones ({branches} branches), 16 milestones at once: all claimed; registry "
+        f"push attempts per claim: average {average:.2f}, most {max(pushes)}"
     )
     assert average <= 2
     for i, (n, c) in enumerate(zip(names, clones, strict=True)):
         assert registry_doc(bare, f"round-{i}")["holder"] == n  # type: ignore[index]
-        assert owner_in(c, f"round-{i}", f"origin/{n}") == n
-        assert c.git("rev-parse", "--abbrev-ref", "@{u}").strip() == f"origin/{n}"
+        branch = n if branches == "own" else "main"
+        assert owner_in(c, f"round-{i}", f"origin/{branch}") == n
+        assert c.git("rev-parse", "--abbrev-ref", "@{u}").strip() == f"origin/{branch}"
 
 
 # kill -9

@@ -183,7 +183,7 @@ def test_between_clones_the_remote_decides(repo: Repo, bare: Path, tmp_path: Pat
     assert reg_b.swap(seen_by_b, entry) is None  # the push is refused: alice got there
     assert not _try(lambda: take(reg_b, "bob"))  # after a fetch, bob sees alice: exit 3
     assert holder_in(bare) == "alice"
-    assert (reg_a.pushes, reg_b.pushes) == (1, 1)
+    assert (reg_a.tally.pushes, reg_b.tally.pushes) == (1, 1)
     # b keeps the remote's copy apart from its own refs
     assert b.git("for-each-ref", "--format=%(refname)", "refs/milestones/").split() == [
         "refs/milestones/remotes/origin/claims/deploy"
