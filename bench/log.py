@@ -214,6 +214,13 @@ def main() -> None:
         print(f"built the history in {time.perf_counter() - started:.1f}s at {repo}")
     print(f"history: {total} commits, {milestone_count} milestone commits")
 
+    # As installed: with the package's bytecode written (a checkout run with
+    # PYTHONDONTWRITEBYTECODE would compile every changed module on every run).
+    import compileall
+
+    import gitmilestone
+
+    compileall.compile_dir(Path(gitmilestone.__file__).parent, quiet=1)
     ours = [*_ours(), "log"]
     some_id = f"milestone-{milestone_count // 30:05d}"
     baseline_name = "git log --format -- MILESTONES (baseline)"

@@ -59,10 +59,10 @@ def table(entries: Iterable[Entry], *, notes: bool = False) -> str:
         rows = [tuple(map(printable, cells)) for cells in rows]
     rows.insert(0, HEADER)
     widths = [max(map(len, column)) for column in list(zip(*rows, strict=True))[:6]]
-    line = "  ".join([f"{{:<{w}}}" for w in widths]) + "  {}"
-    out = [line.format(*rows[0])]
+    line = "  ".join([f"%-{w}s" for w in widths]) + "  %s"
+    out = [line % rows[0]]
     for e, cells in zip(entries, rows[1:], strict=True):
-        out.append(line.format(*cells))
+        out.append(line % cells)
         if e.problems:
             out += [f"    !! {printable(p)}" for p in e.problems]
         note = e.source.note() if notes else ""
