@@ -43,7 +43,7 @@ def counting_run(args: Any, *a: Any, **k: Any) -> Any:
 class NoRegistry(claiming.Claiming):
     """The same write with the registry step taken out: the baseline."""
 
-    def __init__(self, repo: Any, remote: str | None, milestone_id: str) -> None:
+    def __init__(self, repo: Any, remote: str | None, milestone_id: str, tally: Any = None) -> None:
         self.registry = None  # type: ignore[assignment]
         self.fetched = True
 
@@ -141,6 +141,7 @@ def measure(reps: int, quick: bool) -> list[Row]:
                     results.setdefault(("claim --push", on), []).append(
                         gm("claim", mid, "--push", now="2025-11-15T02:00:01Z")
                     )
+        parts = registry_parts(base / "repo", 50 if quick else 400)
     print(f"{'command':<22} {'registry':>9} {'without':>9} {'added':>9}  git processes added")
     for what in ("claim", "advance", "advance, renewal due", "claim --push"):
         with_, without = results[(what, True)], results[(what, False)]
@@ -161,7 +162,44 @@ def measure(reps: int, quick: bool) -> list[Row]:
                 None,
             )
         )
+    read, swap = parts
+    print(
+        f"the registry's own steps: reading a milestone's claim {read * 1e6:.0f} us; "
+        f"writing a change (blob, tree, commit, compare-and-swap of the ref) {swap * 1e6:.0f} us"
+    )
+    rows.append(
+        Row(
+            "reading one milestone's claim; writing one change to it (in process, no git)",
+            "",
+            f"{read * 1e6:.0f} us; {swap * 1e6:.0f} us",
+            "measured, no goal",
+            None,
+        )
+    )
     return rows
+
+
+def registry_parts(repo: Path, n: int) -> tuple[float, float]:
+    """Median seconds of `Registry.get` and of one `swap`, alone."""
+    from datetime import datetime, timedelta, timezone
+
+    from gitmilestone import claims, git
+    from gitmilestone.registry import Registry
+
+    reg = Registry(git.discover(repo))
+    reads, swaps = [], []
+    t0 = datetime(2025, 11, 16, tzinfo=timezone.utc)  # after every claim the commands made
+    for i in range(n):
+        began = time.perf_counter()
+        claim = reg.get("w0")
+        reads.append(time.perf_counter() - began)
+        who = claims.Claimant(f"n{i % 2}", "main", t0 + timedelta(hours=3 * i), timedelta(hours=2))
+        entry = claims.take(claim.entry, "w0", who, action="claim")
+        assert entry is not None
+        began = time.perf_counter()
+        assert reg.swap(claim, entry) is not None
+        swaps.append(time.perf_counter() - began)
+    return statistics.median(reads), statistics.median(swaps)
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 README = HERE.parent / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 # In the order of the table.
-BENCHMARKS = ("list", "advance", "resume", "log", "validate", "hooks", "agents")
+BENCHMARKS = ("list", "advance", "resume", "log", "validate", "hooks", "agents", "claims")
 
 
 def table(rows: list[Row], note: str) -> str:
