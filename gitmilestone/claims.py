@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from gitmilestone import timestamps
 from gitmilestone.errors import OwnerConflict
+from gitmilestone.messages import subject
 
 NONE = "none"
 # The action of an entry that puts back the one before a failed branch commit.
@@ -96,18 +97,28 @@ class Entry:
         return Holder(self.holder, self.active(now), self.branch, self.expires_at, True)
 
     def summary(self) -> str:
+        return self._summary()[0]
+
+    def _summary(self) -> tuple[str, tuple[str, ...]]:
+        """The subject's summary, and its free text (names, the branch) in order: what
+        `messages.subject` shortens when the subject would pass 72 characters."""
         on = self.on()
+        branch = () if self.branch is None else (self.branch,)
         if self.action == RESTORE:
-            return f"restored to {self.holder or 'nobody'} (the branch commit failed)"
+            who = self.holder or "nobody"
+            return f"restored to {who} (the branch commit failed)", (who,)
         if self.holder is None:
-            return f"released by {self.actor} ({self.action})"
+            return f"released by {self.actor} ({self.action})", (self.actor,)
+        previous = self.previous_holder or NONE
         if self.forced:
-            return f"{self.holder} takes it over from {self.previous_holder} {on} (forced)"
+            text = f"{self.holder} takes it over from {previous} {on} (forced)"
+            return text, (self.holder, previous, *branch)
         if self.previous_holder is not None:
-            return f"{self.holder} claims it {on} (lease of {self.previous_holder} expired)"
+            text = f"{self.holder} claims it {on} (lease of {previous} expired)"
+            return text, (self.holder, *branch, previous)
         if self.claimed_at != self.at:
-            return f"{self.holder} renews {on} ({self.action})"
-        return f"{self.holder} claims it {on} ({self.action})"
+            return f"{self.holder} renews {on} ({self.action})", (self.holder, *branch)
+        return f"{self.holder} claims it {on} ({self.action})", (self.holder, *branch)
 
     def message(self) -> str:
         """The registry commit's message: a subject, then one `Key: value` line a field."""
@@ -127,7 +138,8 @@ class Entry:
         if self.forced:
             lines.append(("Milestone-Forced", "true"))
         body = "\n".join(f"{k}: {v}" for k, v in lines)
-        return f"claim({self.milestone_id}): {self.summary()}\n\n{body}\n"
+        summary, free = self._summary()
+        return f"{subject(self.milestone_id, summary, free, kind='claim')}\n\n{body}\n"
 
     def document(self) -> bytes:
         """The entry as the `claim.json` file of the commit's tree."""

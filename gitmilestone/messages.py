@@ -60,10 +60,13 @@ def one_line(text: str) -> str:
     return printable(" ".join(text.split()))
 
 
-def subject(milestone_id: str, summary: str, free: tuple[str, ...] = ()) -> str:
-    """`milestone(ID): SUMMARY`, at most 72 characters: free text is shortened first, then
-    the id; only a summary whose facts alone pass the limit is cut at its end."""
-    parts: list[tuple[str, int]] = [("milestone(", 0), (milestone_id, 2), ("): ", 0)]
+def subject(
+    milestone_id: str, summary: str, free: tuple[str, ...] = (), *, kind: str = "milestone"
+) -> str:
+    """`milestone(ID): SUMMARY` (`KIND(ID): ...`), at most 72 characters: free text is
+    shortened first, then the id; only a summary whose facts alone pass the limit is cut at
+    its end."""
+    parts: list[tuple[str, int]] = [(f"{kind}(", 0), (milestone_id, 2), ("): ", 0)]
     rest = one_line(summary)
     for text in (one_line(f) for f in free):
         at = rest.find(text) if text else -1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitmilestone import git, registry, store, textfiles
+from gitmilestone import git, messages, registry, store, textfiles
 from gitmilestone.errors import NotFound
 from gitmilestone.output import Result
 from gitmilestone.workspace import Workspace
@@ -61,9 +61,8 @@ def init(ws: Workspace, *, hooks: bool, commit: bool, agents: bool = False) -> R
         try:
             if changed and commit:
                 git.add(ws.repo, changed, intent=True)
-                message = (
-                    f"milestone: init {ws.settings.dir}/\n\n"
-                    f"Milestone-Action: init\nMilestone-Actor: {ws.actor_name}\n"
+                message = messages.repository_message(
+                    f"init {ws.settings.dir}/", "init", ws.actor_name
                 )
                 sha = git.commit_only(ws.repo, changed, message)
             elif changed:
