@@ -14,7 +14,7 @@ in this one run:
 Goals: warm <= 0.3 s, cold <= 1.0 s, for both commands. jq is optional: without it the
 baseline is skipped (install it with `apt-get install jq`, or your system's package).
 
-    python bench/list.py [--quick] [--files N] [--runs N] [--keep]
+    python bench/list.py [--quick] [--files N] [--runs N] [--keep] [--no-jq]
 """
 
 from __future__ import annotations
@@ -94,6 +94,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the generated repository")
+    parser.add_argument("--no-jq", action="store_true", help="skip the (slow) jq baseline")
     args = parser.parse_args()
     count, runs = (500, 2) if args.quick else (args.files, args.runs)
 
@@ -108,7 +109,7 @@ def main() -> None:
         subprocess.run(["git", "commit", "-qm", "milestones"], cwd=repo, env=env, check=True)
         print(f"{count} milestone files committed in {time.perf_counter() - started:.1f}s")
 
-        baseline = jq_loop(repo, env)
+        baseline = None if args.no_jq else jq_loop(repo, env)
         if baseline is not None:
             print(f"baseline: per-file jq loop over {count} files, one run: {baseline:.2f}s")
         results = {}

@@ -55,9 +55,27 @@ class Summary(NamedTuple):
 def from_document(doc: Mapping[str, Any]) -> Summary:
     """The summary of a document that passed the file checks (`rules.is_readable`)."""
     steps = doc["steps"]
-    current = next((s for s in steps if s["status"] == "in_progress"), None)
+    # One pass over the steps: the one in progress (else the first not done), how many
+    # are done, the blocked ones.
+    current = first_open = None
+    done = 0
+    blocked: list[CurrentStep] = []
+    for s in steps:
+        status = s["status"]
+        if status in DONE_STEP:
+            done += 1
+            continue
+        if status == "in_progress":
+            if current is None:
+                current = s
+        elif status == "blocked":
+            blocked.append(CurrentStep(int(s["step"]), s["description"], status))
+        if first_open is None:
+            first_open = s
     if current is None:
-        current = next((s for s in steps if s["status"] not in DONE_STEP), None)
+        current = first_open
+    renewed = doc.get("renewed_at")
+    parse = timestamps.parse
     return Summary(
         doc["milestone_id"],
         doc["title"],
@@ -65,10 +83,10 @@ def from_document(doc: Mapping[str, Any]) -> Summary:
         doc["status"],
         int(doc["progress"]),
         doc.get("owner"),
-        timestamps.parse(doc["created_at"]),
-        timestamps.parse(doc["updated_at"]),
+        parse(doc["created_at"]),
+        parse(doc["updated_at"]),
         len(steps),
-        sum(1 for s in steps if s["status"] in DONE_STEP),
+        done,
         None
         if current is None
         else CurrentStep(int(current["step"]), current["description"], current["status"]),
@@ -77,12 +95,8 @@ def from_document(doc: Mapping[str, Any]) -> Summary:
         tuple(doc.get("next_session_should") or ()),
         int(doc.get("revision") or 0),
         doc.get("updated_by"),
-        tuple(
-            CurrentStep(int(s["step"]), s["description"], s["status"])
-            for s in steps
-            if s["status"] == "blocked"
-        ),
-        None if doc.get("renewed_at") is None else timestamps.parse(doc["renewed_at"]),
+        tuple(blocked),
+        None if renewed is None else parse(renewed),
     )
 
 

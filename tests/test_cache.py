@@ -402,3 +402,61 @@ def test_a_summary_says_what_the_model_says(doc: dict[str, object]) -> None:
         ),
         m.renewed_at,
     )
+
+
+EDGE_TIMES = [
+    "2025-03-04T05:06:07Z",
+    "2025-03-04T05:06:07.123Z",
+    "2025-03-04T05:06:07.123456Z",
+    "2025-03-04t05:06:07z",
+    "2025-03-04T05:06:07+05:30",
+    "2025-03-04 05:06:07 UTC",
+    "0000-01-01T00:00:00Z",
+    "0000-06-01 00:00:00 UTC",
+    "0001-01-01T00:00:00Z",
+    "0001-01-01T00:30:00+01:00",
+    "9999-12-31T23:59:59.999Z",
+    "9999-12-31T23:30:00-01:00",
+    "2023-02-29T00:00:00Z",
+    "1900-02-29 00:00:00 UTC",
+    "2000-02-29T00:00:00Z",
+    "2024-02-29T23:59:59-23:59",
+    "2025-03-04T05:06:07Z\n",
+]
+
+
+@pytest.mark.parametrize("stamp", EDGE_TIMES)
+@pytest.mark.parametrize("where", ["created_at", "renewed_at", "step"])
+def test_a_timestamp_the_schema_lets_through_is_read_as_the_model_reads_it(
+    stamp: str, where: str
+) -> None:
+    """The cheap test of timestamps that passed the schema's pattern (year 0, 29 February,
+    an offset out of the calendar, a trailing newline) agrees with reading the model."""
+    doc: dict[str, object] = {
+        "milestone_id": "edge",
+        "title": "Edge",
+        "priority": "LOW",
+        "owner": None,
+        "status": "in_progress",
+        "progress": 0,
+        "created_at": "2025-01-01T00:00:00Z",
+        "updated_at": "2025-01-02T00:00:00Z",
+        "steps": [
+            {"step": 1, "description": "one", "status": "in_progress", "started_by": "a"},
+        ],
+        "next_session_should": [],
+        "blockers": [],
+        "handoff_notes": "",
+    }
+    if where == "step":
+        doc["steps"][0]["started_at"] = stamp  # type: ignore[index]
+    else:
+        doc[where] = stamp
+    checked = check_document("edge.json", doc)
+    assert is_readable(doc) is (checked.milestone is not None)
+    if checked.milestone is not None:
+        s = summary.from_document(doc)
+        assert (s.created_at, s.renewed_at) == (
+            checked.milestone.created_at,
+            checked.milestone.renewed_at,
+        )
