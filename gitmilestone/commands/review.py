@@ -110,12 +110,29 @@ def recent(repo: git.Repo, milestone_id: str, path: str, limit: int = RECENT) ->
     """A milestone's last `limit` changes, newest first: a walk limited to its file (`path`,
     as `records` walks it for one milestone).
 
-    git answers "did this commit change this path?" from the changed-path Bloom filters of
-    a commit-graph when there is one (`git milestone init` writes it, `doctor` checks it),
-    without opening the commit or its trees, so the walk costs about the same whatever the
-    length of history; the walk stops as soon as `limit` records are read.
+    The commits come from the commit index (`commitindex`): once a milestone's commits
+    have been read, later reads ask git only about commits made since, so the cost does
+    not grow with the length of history. Without an index (or when HEAD moved other than
+    forward) it is the walk, which git's commit-graph with changed-path Bloom filters makes
+    cheap per commit; the walk stops as soon as `limit` records are read.
     """
-    return records(repo, milestone_id, limit=limit)
+    from gitmilestone import commitindex
+    from gitmilestone.config import load_settings
+    from gitmilestone.store import check_id
+
+    check_id(milestone_id)
+    directory = load_settings(repo.root).dir
+    path = history.log_args(directory, milestone_id)[-1]
+    commits = commitindex.last_commits(repo, path)
+    try:
+        with _GitSource(repo, path) as source:
+            return trail.build(
+                commits, source, directory=directory, milestone_id=milestone_id, limit=limit
+            )
+    finally:
+        close = getattr(commits, "close", None)
+        if close is not None:
+            close()
 
 
 def log(
