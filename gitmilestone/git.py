@@ -533,8 +533,9 @@ def log_text_stream(
     NUL-separated fields at a time: for readers of long histories, which would spend more
     on one call per field than on the fields. With `whole` (a reader that reads it all),
     git's output is taken 64 KiB at a time rather than as git writes it (a commit at a
-    time), which costs a tenth of the calls; a reader that stops early should not ask,
-    as git would have to write that much first."""
+    time), and git writes it as its buffer fills rather than after each commit, which costs a
+    tenth of the calls; a reader that stops early should not ask, as git would have to
+    write that much first."""
     import codecs
 
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
@@ -560,7 +561,10 @@ def _log_chunks(
             stderr=subprocess.PIPE,
             # Buffered, `read(n)` waits for n bytes; unbuffered, it returns what there is.
             bufsize=_CHUNK if whole else 0,
-            env={**os.environ, **trailer_reading_env()},
+            # git flushes its output after each commit when it goes to a pipe: a write, and
+            # a wakeup of this reader, per commit. A reader that reads it all lets git fill
+            # its buffer instead (GIT_FLUSH=0), a tenth of the writes.
+            env={**os.environ, **trailer_reading_env(), **({"GIT_FLUSH": "0"} if whole else {})},
         )
     except FileNotFoundError:
         raise GitFailed("git is not installed or not on PATH; install git first") from None

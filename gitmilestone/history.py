@@ -177,20 +177,36 @@ def trailers(text: str) -> Trailers | None:
     given twice the first counts (the step pairs all do)."""
     if "ilestone" not in text:
         return None
-    found = _TOOL.fullmatch(text)
+    found = _tool_match(text)
     if found is None:
         return _trailers(text)
-    mid, action, step_lines, details, status, progress, count, owner, actor, revision = (
-        found.groups()[:10]
-    )
-    if details and _READ_KEY.search(details):
-        return _trailers(text)
-    steps = tuple((int(n), s) for n, s in _TOOL_STEP.findall(step_lines)) if step_lines else ()
+    (
+        mid,
+        action,
+        step_lines,
+        details,
+        status,
+        progress,
+        count,
+        owner,
+        actor,
+        revision,
+        prev,
+        forced,
+    ) = found.groups()
     step_from = None
     if details:
+        if _READ_KEY.search(details):
+            return _trailers(text)
         moved = _STEP_FROM_LINE.search(details)
         step_from = None if moved is None else int(moved.group(1))
-    return tuple.__new__(
+    # The same few step lists come again and again (`1 completed, 2 in_progress`...).
+    steps = _step_lists.get(step_lines)
+    if steps is None:
+        steps = tuple((int(n), s) for n, s in _TOOL_STEP.findall(step_lines))
+        if len(_step_lists) < 4096:
+            _step_lists[step_lines] = steps
+    return _new(
         Trailers,
         (
             mid,
@@ -202,12 +218,17 @@ def trailers(text: str) -> Trailers | None:
             int(revision),
             steps,
             int(count),
-            found.group(12) is not None,
-            found.group(11),
+            forced is not None,
+            prev,
             step_from,
             text,
         ),
     )
+
+
+_tool_match = _TOOL.fullmatch
+_new = tuple.__new__
+_step_lists: dict[str, tuple[tuple[int, str], ...]] = {"": ()}
 
 
 def _trailers(text: str) -> Trailers | None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import attrgetter
 
 from gitmilestone import changes, history
 from gitmilestone.changes import Entry
 from gitmilestone.text import printable
 
+_problems = attrgetter("problems")
 HEADER = ("WHEN", "ACTOR", "MILESTONE", "ACTION", "STEP", "PROGRESS", "SUBJECT")
 
 
@@ -51,15 +53,54 @@ def table(entries: Iterable[Entry], *, notes: bool = False) -> str:
     entries = list(entries)
     if not entries:
         return ""
-    rows = [row(e) for e in entries]
+    # A long record is thousands of rows: the cells are made column by column, the same
+    # step lists and percentages once each.
+    labels: dict[tuple[tuple[int, str], ...], str] = {(): "-"}
+    percents: dict[int | None, str] = {None: "-"}
+    rows = []
+    append = rows.append
+    for e in entries:
+        when, steps, progress, subject, milestone = (
+            e.when,
+            e.steps,
+            e.progress,
+            e.subject,
+            e.milestone,
+        )
+        label = labels.get(steps)
+        if label is None:
+            label = labels[steps] = ", ".join([f"{n} {status}" for n, status in steps])
+        percent = percents.get(progress)
+        if percent is None:
+            percent = percents[progress] = f"{progress}%"
+        if e.kind == "tool" and not e.verified and e.change != "deleted":
+            prefix = f"milestone({milestone}): "
+            if subject.startswith(prefix):
+                subject = subject[len(prefix) :]
+        else:
+            subject = _subject(e)
+        append(
+            (
+                f"{when[:10]} {when[11:16]}",
+                e.actor or "?",
+                milestone,
+                e.action or "?",
+                label,
+                percent,
+                subject,
+            )
+        )
     # Escaping is rarely needed: look at all the cells at once, escape them one by one
     # only when something needs it.
+    # (`isprintable` is true of text with none of the characters `printable` escapes.)
     every = "".join(["".join(cells) for cells in rows])
-    if printable(every) != every:
+    if not every.isprintable() and printable(every) != every:
         rows = [tuple(map(printable, cells)) for cells in rows]
     rows.insert(0, HEADER)
     widths = [max(map(len, column)) for column in list(zip(*rows, strict=True))[:6]]
     line = "  ".join([f"%-{w}s" for w in widths]) + "  %s"
+    if not notes and not any(map(_problems, entries)):
+        return "\n".join([line % cells for cells in rows])
     out = [line % rows[0]]
     for e, cells in zip(entries, rows[1:], strict=True):
         out.append(line % cells)

@@ -139,6 +139,7 @@ class _Replay:
         # (commit, path) -> the state after it (None: no such file, or unreadable)
         self.states: dict[tuple[str, str], State | None] = {}
         self.last: dict[str, State | None] = {}
+        self.applied: dict[tuple[object, ...], tuple[tuple[str, ...] | None, int]] = {}
 
     def run(self, items: list[_Item]) -> list[Entry]:
         ordered = list(reversed(items)) if self.linear else self._topological(items)
@@ -214,8 +215,8 @@ class _Replay:
             known, before = self._before(it)
         if not known:
             before = _state(self._parent_blob(c, path))
-        steps = history.apply(None if before is None else before.steps, t)
-        if steps is None or not _plausible(before, t, steps) or "(cherry picked" in t.text:
+        steps, done = self._apply(None if before is None else before.steps, t)
+        if steps is None or not _plausible(before, t, steps, done) or "(cherry picked" in t.text:
             return self._verify(it, t)
         # The common case, built with tuple.__new__ (a NamedTuple's constructor costs several
         # times as much): thousands of these make a long record.
@@ -252,6 +253,20 @@ class _Replay:
                 None,
             ),
         )
+
+    def _apply(
+        self, before: tuple[str, ...] | None, t: Trailers
+    ) -> tuple[tuple[str, ...] | None, int]:
+        """`history.apply` and how many steps it leaves done; remembered, as the same few
+        changes of the same few step lists make most of a long record."""
+        key = (before, t.steps, t.action, t.step_count, t.step_from)
+        found = self.applied.get(key)
+        if found is None:
+            steps = history.apply(before, t)
+            found = (steps, 0 if steps is None else sum(map(DONE_STEP.__contains__, steps)))
+            if len(self.applied) < 65536:
+                self.applied[key] = found
+        return found
 
     def _parent_blob(self, c: Commit, path: str) -> bytes | None:
         return self.source.blob(f"{c.sha}^1:{path}") if c.parents else None
@@ -389,8 +404,9 @@ def _kind(reverted: str | None, cherry: str | None, tool: bool) -> str:
     return "tool" if tool else "hand-edit"
 
 
-def _plausible(before: State | None, t: Trailers, steps: tuple[str, ...]) -> bool:
-    """Whether the trailers fit the version before and the steps they leave."""
+def _plausible(before: State | None, t: Trailers, steps: tuple[str, ...], done: int) -> bool:
+    """Whether the trailers fit the version before and the steps they leave (`done` of
+    them completed or skipped)."""
     if (t.action == "create") != (before is None) or t.revision is None or t.progress is None:
         return False
     if before is not None:
@@ -400,7 +416,6 @@ def _plausible(before: State | None, t: Trailers, steps: tuple[str, ...]) -> boo
             return t.progress == before.progress  # as consistent as the version before
         if t.status != before.status and t.status not in TRANSITIONS.get(before.status, ()):
             return False
-    done = sum(map(DONE_STEP.__contains__, steps))
     derived = 100 * done // len(steps) if steps else 100 if t.status == "completed" else 0
     return t.progress == derived and (t.status != "completed" or done == len(steps))
 
