@@ -57,7 +57,7 @@ def table(entries: Iterable[Entry], *, notes: bool = False) -> str:
     # step lists and percentages once each.
     labels: dict[tuple[tuple[int, str], ...], str] = {(): "-"}
     percents: dict[int | None, str] = {None: "-"}
-    rows = []
+    rows: list[tuple[str, ...]] = []
     append = rows.append
     for e in entries:
         when, steps, progress, subject, milestone = (
