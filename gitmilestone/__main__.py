@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from gitmilestone.cli import main
+from gitmilestone.quick import main
 
 if __name__ == "__main__":
     main()

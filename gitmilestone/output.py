@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitmilestone import SCHEMA_VERSION
+from gitmilestone.errors import MilestoneError
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,17 @@ class Result:
 
     def text_out(self) -> str:
         return self.text() if callable(self.text) else self.text
+
+
+def run(as_json: bool, produce: Callable[[], Result]) -> None:
+    """Run a command, print its result (text or `--json`) and exit with its code."""
+    try:
+        code = emit(produce(), as_json)
+    except MilestoneError as exc:
+        code = fail(exc.code, exc.message, exc.exit_code, as_json, exc.details)
+    except KeyboardInterrupt:
+        code = fail("interrupted", "interrupted", 130, as_json)
+    sys.exit(code)
 
 
 def emit(result: Result, as_json: bool) -> int:

@@ -10,8 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from gitmilestone import quick
+from gitmilestone.cli import load_command
 from tests.conftest import Repo
 
 HEAVY = ("git", "jsonschema")  # GitPython, and the validator only `validate` wording needs
@@ -28,10 +33,23 @@ with open(os.environ["MODULES_OUT"], "w") as out:
 """
 
 
-def imported(repo: Repo, tmp_path: Path, *args: str) -> tuple[int, set[str]]:
+# As the installed `git-milestone` (and `python -m gitmilestone`) starts.
+ENTRY_IMPORTS = """
+import os, sys
+from gitmilestone.quick import main
+try:
+    main()
+except SystemExit as exit:
+    code = exit.code
+with open(os.environ["MODULES_OUT"], "w") as out:
+    out.write(f"{code}\\n" + "\\n".join(sorted(sys.modules)))
+"""
+
+
+def imported(repo: Repo, tmp_path: Path, *args: str, script: str = IMPORTS) -> tuple[int, set[str]]:
     out = tmp_path / "modules.txt"
     proc = subprocess.run(
-        [sys.executable, "-c", IMPORTS, *args],
+        [sys.executable, "-c", script, *args],
         cwd=repo.path,
         capture_output=True,
         text=True,
@@ -110,3 +128,118 @@ def test_an_existing_file_git_does_not_know_yet_is_refused_before_any_commit(
     events = [json.loads(line) for line in (tmp_path / "t.json").read_text().splitlines()]
     started = [e["argv"][1] for e in events if e["event"] == "start" and e["argv"][0] == "git"]
     assert started == ["rev-parse", "cat-file"]
+
+
+def test_the_hot_commands_and_the_hooks_start_without_click(work: Repo, tmp_path: Path) -> None:
+    def modules(*args: str) -> set[str]:
+        code, found = imported(work, tmp_path, *args, script=ENTRY_IMPORTS)
+        assert code == 0, args
+        return {m.split(".")[0] for m in found}
+
+    for args in (
+        ("claim", "alpha", "--json"),
+        ("advance", "alpha", "--note", "n"),
+        ("release", "alpha"),
+        ("advance", "alpha", "1", "--to", "completed", "--as", "Someone Else", "--json"),
+        ("advance", "bravo", "--no-commit"),
+        ("validate", "--staged", "--quiet"),
+    ):
+        assert not modules(*args) & {"click", *HEAVY}, args
+    work.git("commit", "-q", "-m", "advance bravo")
+    message = work.write("message.txt", "a commit that changes no milestone\n")
+    assert "click" not in modules("validate", "--commit-msg", str(message), "--quiet")
+    # The check is real: help goes through click.
+    assert "click" in modules("advance", "--help")
+
+
+# Words a command line of a hot command is made of: valid ones, and every kind click
+# refuses or reads in its own way.
+WORDS = (
+    *("advance", "claim", "release", "alpha", "x y", "", "1", "2", "0", "01", "+1", " 3", "-1"),
+    *("--json", "--no-commit", "--push", "--force", "--as", "--as=", "--as=Ann", "Bob"),
+    *("--to", "--to=completed", "completed", "skipped", "Completed", "--note", "--note=-x"),
+    *("-", "--", "-h", "--help", "--version", "--jso", "--json=1", "--step", "-x"),
+)
+
+
+def clicks_reading(argv: list[str]) -> dict[str, object] | None:
+    """The parameters click gives the command, or None when it refuses the command line."""
+    command = load_command(argv[0])
+    assert command is not None
+    try:
+        with command.make_context(argv[0], argv[1:]) as ctx:
+            return {**ctx.params, "push": bool(ctx.meta.get("gitmilestone.push"))}
+    except (click.ClickException, click.exceptions.Exit):
+        return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(("advance", "claim", "release")),
+    st.lists(st.sampled_from(WORDS), max_size=6),
+)
+def test_the_plain_reader_reads_only_what_click_reads_the_same_way(
+    command: str, words: list[str]
+) -> None:
+    argv = [command, *words]
+    parsed = quick.parse(argv)
+    if parsed is not None:
+        assert parsed.command == command
+        assert parsed.params == clicks_reading(argv), argv
+
+
+def test_the_plain_reader_takes_the_usual_command_lines_and_leaves_the_rest_to_click() -> None:
+    for argv in (
+        ["advance", "alpha"],
+        ["advance", "alpha", "2", "--to=skipped", "--note", "why", "--json"],
+        ["claim", "--as", "Ann", "alpha", "--force", "--no-commit", "--push"],
+        ["release", "alpha", "--json"],
+    ):
+        assert quick.parse(argv) is not None, argv
+    for argv in (
+        ["advance"],
+        ["advance", "alpha", "--help"],
+        ["advance", "-h"],
+        ["advance", "alpha", "0"],
+        ["advance", "alpha", "1", "2"],
+        ["advance", "alpha", "--to", "done"],
+        ["advance", "alpha", "--note"],
+        ["advance", "--", "alpha"],
+        ["claim", "alpha", "--json", "--json"],
+        ["claim", "alpha", "--json=yes"],
+        ["release", "alpha", "--force"],
+        ["--json", "advance", "alpha"],
+        ["list"],
+        [],
+    ):
+        assert quick.parse(argv) is None, argv
+
+
+CLICK_ENTRY = "from gitmilestone.cli import main; main()"
+
+
+def test_usage_errors_and_help_are_clicks_as_before(work: Repo) -> None:
+    # Through the program's entry point and through click's, both real processes: the same
+    # words, the same exit code.
+    for args in (
+        ("advance",),
+        ("advance", "alpha", "--to", "done"),
+        ("advance", "alpha", "0"),
+        ("claim", "alpha", "--bogus"),
+        ("release", "alpha", "--json", "--force"),
+        ("advance", "--help"),
+    ):
+        real = work.gm_proc(*args)
+        clicks = subprocess.run(
+            [sys.executable, "-c", CLICK_ENTRY, *args],
+            cwd=work.path,
+            capture_output=True,
+            text=True,
+        )
+        assert (real.exit_code, real.stdout, real.stderr) == (
+            clicks.returncode,
+            clicks.stdout,
+            clicks.stderr,
+        ), args
+        assert real.exit_code == (0 if "--help" in args else 2), args
+        assert "git milestone " in real.stdout + real.stderr

@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from gitmilestone.errors import MilestoneError
-from gitmilestone.output import Result, emit, fail
+from gitmilestone.output import run
 
 if TYPE_CHECKING:
     from gitmilestone.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def run(as_json: bool, produce: Callable[[], Result]) -> None:
-    """Run a command, print its result (text or `--json`) and exit with its code."""
-    try:
-        code = emit(produce(), as_json)
-    except MilestoneError as exc:
-        code = fail(exc.code, exc.message, exc.exit_code, as_json, exc.details)
-    except KeyboardInterrupt:
-        code = fail("interrupted", "interrupted", 130, as_json)
-    sys.exit(code)
 
 
 def workspace(as_actor: str | None = None) -> Workspace:
@@ -92,3 +79,6 @@ class Subcommands(click.Group):
             importlib.import_module(f"gitmilestone.cli.{module}"), attribute
         )
         return command
+
+
+__all__ = ["CONTEXT", "Subcommands", "run", "workspace", "writes"]
