@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from gitmilestone.commits import log_format
 from gitmilestone.messages import NONE, NOTE_INDENT, REMOVED
@@ -22,6 +22,13 @@ PLACEHOLDERS = ("%H", "%P", "%aI", "%an", "%s", "%(trailers:unfold)")
 LOG_FORMAT = log_format(PLACEHOLDERS)
 # With each commit's body too, for the notes.
 FULL_FORMAT = log_format((*PLACEHOLDERS, "%b"))
+# A whole history (`log` without a limit): the raw message instead. Parsing trailer
+# blocks is a tenth of what git spends on such a walk; a message in the shape the tool
+# writes is read here with one match (`parse_messages`), and the few others are read by
+# git after the walk (`UNREAD`).
+MESSAGE_FORMAT = log_format(("%H", "%P", "%aI", "%an", "%B"))
+# The trailers of a commit git must read: no field git prints holds a NUL.
+UNREAD = "\0"
 STEP_FROM = "milestone-step-from"
 _MILESTONE = re.compile(r"^milestone:", re.IGNORECASE | re.MULTILINE)
 _REVERT = re.compile(r"^This reverts commit ([0-9a-f]{7,64})\b", re.MULTILINE)
@@ -117,6 +124,62 @@ def parse(chunks: Iterable[list[str]], *, bodies: bool = False) -> Iterator[Comm
         )
 
 
+def parse_messages(chunks: Iterable[list[str]]) -> Iterator[Commit]:
+    """The commits of a `git log -z --format=MESSAGE_FORMAT` stream, as `parse` reads them
+    with `bodies`, where each message is in the tool's shape; any other commit's subject
+    and trailers are `UNREAD` (git must read them: `trail.build` asks its source)."""
+    new = tuple.__new__
+    fields: list[str] = []
+    for chunk in chunks:
+        fields = fields + chunk if fields else chunk
+        whole = len(fields) - len(fields) % 5
+        it = iter(fields[:whole])
+        for sha, parents, when, author, message in zip(*[it] * 5, strict=True):
+            subject, trailers, body = _split_message(message)
+            yield new(
+                Commit,
+                (sha.lstrip("\n"), (*parents.split(),), when, author, subject, trailers, body),
+            )
+        fields = fields[whole:]
+    if fields:
+        sha, parents, when, author, message = fields + [""] * (5 - len(fields))
+        subject, trailers, body = _split_message(message)
+        yield Commit(
+            sha.lstrip("\n"), tuple(parents.split()), when, author, subject, trailers, body
+        )
+
+
+def _split_message(message: str) -> tuple[str, str, str]:
+    """Subject, trailers (as `%(trailers:unfold)` prints them) and body of a message in the
+    shape `messages.format_message` writes: a one-line subject, a blank line, and a last
+    paragraph that is the tool's trailer block, each line `Key: value` with nothing to
+    trim. Anything else (`UNREAD`) is left to git's own reading, which a look at a few
+    characters could get wrong: a `---` divider or a `#` line (a cut line) before the
+    block, values with space around them, a subject over several lines."""
+    end = message.find("\n")
+    start = message.rfind("\n\nMilestone: ") + 2
+    if end > 0 and start > end and message[end + 1 : end + 2] == "\n":
+        head, block = message[:start], message[start:]
+        found = _tool_match(block)
+        if (
+            found is not None
+            and not head[end - 1].isspace()
+            and head[0] != "#"
+            and "\n---" not in head
+            and "\n#" not in head
+            and " \n" not in block
+            and ":  " not in block
+            and "\t" not in block
+            and "\r" not in block
+            and "\v" not in block
+            and "\f" not in block
+        ):
+            # `trailers` is asked about this very block next: the match is kept for it.
+            _matched[:] = [block, found]
+            return head[:end], block, message[end + 2 :]
+    return UNREAD, UNREAD, UNREAD
+
+
 class Trailers(NamedTuple):
     """What a commit's `Milestone-*` trailers say (a tuple: `log` reads thousands)."""
 
@@ -177,7 +240,7 @@ def trailers(text: str) -> Trailers | None:
     given twice the first counts (the step pairs all do)."""
     if "ilestone" not in text:
         return None
-    found = _tool_match(text)
+    found = _matched[1] if text is _matched[0] else _tool_match(text)
     if found is None:
         return _trailers(text)
     (
@@ -227,6 +290,8 @@ def trailers(text: str) -> Trailers | None:
 
 
 _tool_match = _TOOL.fullmatch
+# The last block `_split_message` matched, and its match.
+_matched: list[Any] = [None, None]
 _new = tuple.__new__
 _step_lists: dict[str, tuple[tuple[int, str], ...]] = {"": ()}
 

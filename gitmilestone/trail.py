@@ -49,6 +49,11 @@ class Source(Protocol):
         """A commit's message after its subject (when the log did not ask for bodies)."""
         ...
 
+    def messages(self, commits: list[str]) -> dict[str, tuple[str, str, str]]:
+        """Subject, trailers (`%(trailers:unfold)`) and body of each commit, as git reads
+        them (for commits whose message the log left `history.UNREAD`)."""
+        ...
+
 
 class _Item(NamedTuple):
     commit: Commit
@@ -82,11 +87,17 @@ def build(
     paths: dict[str, str | None] = {}
     wanted, complete = 0, True
     read_trailers = history.trailers
+    unread: list[tuple[int, Commit]] = []
     for commit in commits:
         if limit is not None and wanted >= limit:
             complete = False
             break
         parents[commit.sha] = commit.parents
+        if commit.trailers is history.UNREAD:
+            # Read after the walk, all at once (git's reading of the message is needed);
+            # only a log without a limit leaves messages unread.
+            unread.append((len(items), commit))
+            continue
         t = read_trailers(commit.trailers)
         if t is not None and len(commit.parents) <= 1:
             # The tool's commit: its milestone's file, worked out once per milestone (None:
@@ -102,10 +113,42 @@ def build(
         found = _read_items(commit, t, source, directory, milestone_id)
         items += found
         wanted += sum(1 for it in found if actor is None or _actor(it) == actor)
+    if unread:
+        items = _with_unread(items, unread, source, directory, milestone_id)
     entries = _Replay(source, parents, complete).run(items)
     if actor is not None:
         entries = [e for e in entries if e.actor == actor]
     return entries[:limit] if limit is not None else entries
+
+
+def _with_unread(
+    items: list[_Item],
+    unread: list[tuple[int, Commit]],
+    source: Source,
+    directory: str,
+    only: str | None,
+) -> list[_Item]:
+    """`items` with those of the commits whose messages git has now read, each in its
+    place in the walk."""
+    told = source.messages([c.sha for _, c in unread])
+    out: list[_Item] = []
+    done = 0
+    for at, commit in unread:
+        out += items[done:at]
+        done = at
+        subject, trailers, body = told.get(commit.sha, ("", "", ""))
+        commit = commit._replace(subject=subject, trailers=trailers, body=body)
+        t = history.trailers(trailers)
+        if (
+            t is not None
+            and len(commit.parents) <= 1
+            and _valid_id(t.milestone)
+            and only in (None, t.milestone)
+        ):
+            out.append(_Item(commit, f"{directory}/{t.milestone}.json", t, None))
+        else:
+            out += _read_items(commit, t, source, directory, only)
+    return out + items[done:]
 
 
 def _actor(item: _Item) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import stat
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -278,3 +280,87 @@ def test_build_filters_stops_at_the_limit_and_reads_only_the_edge_of_a_window() 
     assert build(limit=0) == ([], [])
     everything = [("a", "x", 3), ("a", "y", 2), ("b", "y", 1), ("a", "x", 1)]
     assert build() == (everything, [])
+
+
+def tool_message() -> str:
+    actor = Actor("alice", timestamps.parse(T0), timedelta(hours=2))
+    m, change = create("m", "Title", actor, steps=("a", "b"))
+    change = dataclasses.replace(change, note="Checked the logs.\n#1 and\n--- stay inert")
+    return format_message(m, change, "alice")
+
+
+def _messages() -> list[tuple[str, str]]:
+    tool = tool_message()
+    subject, rest = tool.split("\n\n", 1)
+    note, block = rest.rsplit("\n\n", 1)
+    return [
+        ("as-written", tool),
+        ("without-a-note", f"{subject}\n\n{block}"),
+        ("cherry-picked", f"{tool}(cherry picked from commit {'a' * 40})\n"),
+        (
+            "space-after-a-value",
+            tool.replace("Milestone-Actor: alice\n", "Milestone-Actor: alice \n"),
+        ),
+        ("two-spaces-before-a-value", tool.replace("Milestone: m\n", "Milestone:  m\n")),
+        ("tab-before-a-value", tool.replace("Milestone: m\n", "Milestone:\tm\n")),
+        ("carriage-returns", tool.replace("\n", "\r\n")),
+        ("a-divider-before", f"{subject}\n\n---\n{note}\n\n{block}"),
+        ("a-cut-line-before", f"{subject}\n\n# {'-' * 24} >8 {'-' * 24}\nx\n\n{block}"),
+        ("a-cut-line-first", f"# {'-' * 24} >8 {'-' * 24}\n\n{block}"),
+        ("a-comment-line-after", f"{tool}\n# a comment\n"),
+        ("subject-over-two-lines", f"{subject}\nand more\n\n{block}"),
+        ("space-after-the-subject", f"{subject} \n\n{block}"),
+        ("blank-lines-first", f"\n\n{tool}"),
+        ("no-blank-line-before-the-block", f"{subject}\n{block}"),
+        ("no-final-newline", tool.rstrip("\n")),
+        ("blank-line-at-the-end", f"{tool}\n"),
+        ("keys-in-lower-case", tool.replace("Milestone-Status:", "milestone-status:")),
+        ("a-trailer-in-the-note", f"{subject}\n\nMilestone: other\n\nmore text\n\n{block}"),
+    ]
+
+
+def test_messages_read_without_git_are_read_as_git_reads_them(repo: Repo) -> None:
+    """`log` over a whole history reads the trailers of a message in the tool's shape
+    itself; whatever it reads so must be what git reads (else git is asked)."""
+    names: dict[str, str] = {}
+    parent = repo.git("rev-parse", "HEAD").strip()
+    tree = repo.git("rev-parse", "HEAD^{tree}").strip()
+    for name, message in _messages():
+        sha = repo.git("commit-tree", tree, "-p", parent, "-m", "x", env={}).strip()
+        # commit-tree -m would clean the message up: write it as it is, with hash-object.
+        raw = repo.git("cat-file", "commit", sha).split("\n\n", 1)[0] + "\n\n" + message
+        parent = (
+            subprocess.run(
+                ["git", "hash-object", "-t", "commit", "-w", "--stdin"],
+                cwd=repo.path,
+                input=raw.encode(),
+                capture_output=True,
+                check=True,
+            )
+            .stdout.decode()
+            .strip()
+        )
+        names[parent] = name
+
+    def fields(fmt: str) -> list[list[str]]:
+        # Bytes, decoded as `log` decodes them (text mode would turn \r\n into \n).
+        out = subprocess.run(
+            ["git", "log", "-z", f"--format={fmt}", parent],
+            cwd=repo.path,
+            capture_output=True,
+            check=True,
+        ).stdout
+        return [out.decode().split("\0")]
+
+    ours = history.parse_messages(fields(history.MESSAGE_FORMAT))
+    theirs = history.parse(fields(history.FULL_FORMAT), bodies=True)
+    read_here = set()
+    for mine, git_read in zip(ours, theirs, strict=True):
+        if mine.trailers is history.UNREAD:
+            continue
+        read_here.add(names.get(mine.sha))
+        assert mine.sha == git_read.sha
+        assert (mine.subject, mine.trailers) == (git_read.subject, git_read.trailers)
+        assert mine.note() == git_read.note()
+        assert history.trailers(mine.trailers) == history.trailers(git_read.trailers)
+    assert read_here == {"as-written", "without-a-note", "a-trailer-in-the-note"}

@@ -212,3 +212,22 @@ def test_replaying_the_log_gives_the_file_at_every_commit(repo: Repo) -> None:
     # where it went wrong.
     assert [r["revision"] for r in recs].count(4) == 2
     assert "M202" in codes(next(r for r in recs if r["kind"] == "revert"))
+
+
+@pytest.mark.parametrize(
+    "build",
+    [histories.reverted, histories.cherry_picked, histories.unverified, histories.forged],
+    ids=["revert", "cherry-pick", "no-verify", "forged-trailers"],
+)
+def test_the_whole_record_reads_as_the_limited_one(
+    repo: Repo, build: Callable[[Repo], str]
+) -> None:
+    """Without a limit, `log` reads the tool's messages itself and asks git about the
+    others after the walk; with one, git reads every message: the records agree."""
+    assert repo.gm("init").exit_code == 0
+    build(repo)
+    repo.git("commit", "-q", "--allow-empty", "-m", "unrelated")
+    whole = records(repo)
+    assert len(whole) >= 3 and any(r["problems"] for r in whole)
+    assert whole == records(repo, "-n", "1000")
+    assert records(repo, "--actor", "alice") == records(repo, "--actor", "alice", "-n", "1000")

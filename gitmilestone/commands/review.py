@@ -47,12 +47,19 @@ def records(
         check_id(milestone_id)
     directory = load_settings(repo.root).dir
     args = history.log_args(directory, milestone_id)
-    fmt = history.FULL_FORMAT if bodies else history.LOG_FORMAT
-    stream = git.log_text_stream(repo, fmt, *args, whole=limit is None)
+    if limit is None:
+        # The whole history: raw messages, the few not in the tool's shape read by git
+        # after the walk (`_GitSource.messages`).
+        stream = git.log_text_stream(repo, history.MESSAGE_FORMAT, *args, whole=True)
+        commits = history.parse_messages(stream)
+    else:
+        fmt = history.FULL_FORMAT if bodies else history.LOG_FORMAT
+        stream = git.log_text_stream(repo, fmt, *args)
+        commits = history.parse(stream, bodies=bodies)
     try:
         with closing(stream), _GitSource(repo, args[-1]) as source:
             return trail.build(
-                history.parse(stream, bodies=bodies),
+                commits,
                 source,
                 directory=directory,
                 milestone_id=milestone_id,
@@ -69,6 +76,7 @@ class _GitSource:
     """What the record reads from git, each through one long-lived process."""
 
     def __init__(self, repo: git.Repo, path: str) -> None:
+        self.repo = repo
         self.blobs = git.BlobReader(repo)
         self.diffs = git.ChangeReader(repo, path)
 
@@ -85,6 +93,19 @@ class _GitSource:
 
     def blob(self, spec: str) -> bytes | None:
         return self.blobs.read(spec)
+
+    def messages(self, commits: list[str]) -> dict[str, tuple[str, str, str]]:
+        out: dict[str, tuple[str, str, str]] = {}
+        # A few hundred ids a process, well within any limit on a command line's length.
+        for start in range(0, len(commits), 500):
+            ids = commits[start : start + 500]
+            stream = git.log_text_stream(
+                self.repo, history.FULL_FORMAT, "--no-walk=unsorted", *ids, "--"
+            )
+            with closing(stream):
+                for c in history.parse(stream, bodies=True):
+                    out[c.sha] = (c.subject, c.trailers, c.body or "")
+        return out
 
     def body(self, commit: str) -> str:
         data = self.blobs.read_object(commit) or b""
