@@ -5,8 +5,11 @@ jsonschema spends about 2 ms on one milestone; this check spends a few microseco
 schema file stays the single source of truth: this compiles it, and refuses any keyword it
 does not implement rather than silently ignoring it.
 
-Each (sub)schema becomes one generated Python function of straight-line tests, so a check
-costs a handful of bytecode operations per value rather than a call per keyword.
+The whole schema becomes one generated Python function: each subschema's tests are written
+inline where it applies (a `$ref` too), as one expression per value, with the tests its
+context already settles left out (a value known to be a string is not asked again). A
+check then costs a few bytecode operations per value and no Python call; only a recursive
+`$ref`, or a `not`/`anyOf` over a subschema with loops, becomes a function of its own.
 """
 
 from __future__ import annotations
@@ -38,44 +41,105 @@ def _is_number(x: Any) -> bool:
 class _Compiler:
     def __init__(self, root: Mapping[str, Any]) -> None:
         self.root = root
-        self.refs: dict[str, str] = {}
-        self.source: list[str] = []
-        self.names: dict[str, Any] = {"_is_integer": _is_integer, "_is_number": _is_number}
+        self.names: dict[str, Any] = {
+            "_is_integer": _is_integer,
+            "_is_number": _is_number,
+            "_M": _MISSING,
+        }
+        self.functions: list[str] = []
+        self.refs: dict[str, str] = {}  # a $ref compiled as a function (recursion, `not`)
+        self.inlining: list[str] = []  # the $refs being inlined, outermost first
+        self.variables = 0
 
     def constant(self, value: Any) -> str:
         name = f"_c{len(self.names)}"
         self.names[name] = value
         return name
 
-    def ref(self, pointer: str) -> str:
+    def variable(self) -> str:
+        self.variables += 1
+        return f"v{self.variables}"
+
+    def target(self, pointer: str) -> Any:
+        if not pointer.startswith("#/"):
+            raise ValueError(f"only local $ref is supported: {pointer}")
+        found: Any = self.root
+        for part in pointer[2:].split("/"):
+            found = found[part]
+        return found
+
+    def ref_function(self, pointer: str) -> str:
+        """A function for `$ref` (named before it is compiled: a recursive schema calls
+        itself)."""
         if pointer not in self.refs:
-            if not pointer.startswith("#/"):
-                raise ValueError(f"only local $ref is supported: {pointer}")
-            target: Any = self.root
-            for part in pointer[2:].split("/"):
-                target = target[part]
-            # Named before it is compiled, so that a recursive schema calls itself.
             self.refs[pointer] = f"_r{len(self.refs)}"
-            self.function(target, self.refs[pointer])
+            outer, self.inlining = self.inlining, [pointer]
+            self.function(self.target(pointer), self.refs[pointer])
+            self.inlining = outer
         return self.refs[pointer]
 
     def function(self, schema: Any, name: str | None = None) -> str:
         """Emit `def NAME(x): ...` true exactly when `schema` accepts x; return NAME."""
-        if name is None and isinstance(schema, Mapping) and set(schema) - _ANNOTATIONS == {"$ref"}:
-            return self.ref(schema["$ref"])
-        name = name or f"_f{len(self.source)}"
-        self.source.append("")  # reserve the slot: nested functions are emitted first
-        slot = len(self.source) - 1
-        body = self.tests(schema)
-        lines = [f"def {name}(x):", *(f"    {line}" for line in body), "    return True"]
-        self.source[slot] = "\n".join(lines)
+        name = name or f"_f{len(self.functions)}"
+        self.functions.append("")  # reserve the slot: nested functions are emitted first
+        slot = len(self.functions) - 1
+        body = self.statements(schema, "x", _ANY, "    ")
+        self.functions[slot] = "\n".join([f"def {name}(x):", *body, "    return True"])
         return name
 
-    def tests(self, schema: Any) -> list[str]:
+    # A (sub)schema becomes tests on a variable `v` of which the kinds in `known` are
+    # possible (what enclosing tests already established), so that a test the context
+    # settles is left out: a title known to be a string is not asked again whether it is.
+
+    def statements(self, schema: Any, v: str, known: frozenset[str], pad: str) -> list[str]:
+        """Lines (indented by `pad`) that return False when `schema` rejects `v`."""
+        test, known, rest = self.split(schema, v, known)
+        out = [] if test == "True" else [f"{pad}if not ({test}): return False"]
+        if rest is None:
+            return out
+        pointer = rest.get("$ref")
+        if pointer is not None and not self.expressible({"$ref": pointer}):
+            self.inlining.append(pointer)
+            out += self.statements(self.target(pointer), v, known, pad)
+            self.inlining.pop()
+        if "items" in rest and _LIST in known:
+            inner = pad if known == {_LIST} else pad + "    "
+            if inner != pad:
+                out.append(f"{pad}if isinstance({v}, list):")
+            item = self.variable()
+            body = self.statements(rest["items"], item, _ANY, inner + "    ")
+            if body:
+                out += [f"{inner}for {item} in {v}:", *body]
+            elif inner != pad:
+                out.pop()
+        if _OBJECT_KEYWORDS & set(rest) and _DICT in known:
+            out += self._object(rest, v, known, pad)
+        return out
+
+    def expression(self, schema: Any, v: str, known: frozenset[str]) -> str:
+        """A boolean expression true exactly when `schema` accepts `v`."""
+        if not self.expressible(schema):
+            return f"{self.function(schema)}({v})"
+        return self.split(schema, v, known)[0]
+
+    def expressible(self, schema: Any) -> bool:
+        """Whether `schema` is tests without a loop (no items, no properties to go through)."""
+        if isinstance(schema, bool):
+            return True
+        if "items" in schema or (_OBJECT_KEYWORDS - {"required"}) & set(schema):
+            return False
+        pointer = schema.get("$ref")
+        return pointer is None or pointer in self.inlining or self.expressible(self.target(pointer))
+
+    def split(
+        self, schema: Any, v: str, known: frozenset[str]
+    ) -> tuple[str, frozenset[str], Mapping[str, Any] | None]:
+        """The loop-free tests of `schema` as one expression, the kinds `v` may be when it
+        holds, and the schema again when it has loops for `statements` to emit."""
         if schema is True:
-            return []
+            return "True", known, None
         if schema is False:
-            return ["return False"]
+            return "False", frozenset(), None
         unknown = set(schema) - _ANNOTATIONS - _KEYWORDS - {_FORMAT}
         if unknown:
             raise ValueError(f"fastschema does not implement: {sorted(unknown)}")
@@ -83,114 +147,183 @@ class _Compiler:
             raise ValueError(
                 f"format {schema[_FORMAT]!r} needs a pattern beside it that asserts it"
             )
-        out: list[str] = []
-        if "$ref" in schema:
-            out.append(f"if not {self.ref(schema['$ref'])}(x): return False")
+        parts: list[str] = []
+        pointer = schema.get("$ref")
+        if pointer is not None:
+            if pointer in self.inlining:
+                parts.append(f"{self.ref_function(pointer)}({v})")
+            elif self.expressible(self.target(pointer)):
+                self.inlining.append(pointer)
+                test, known, _ = self.split(self.target(pointer), v, known)
+                self.inlining.pop()
+                parts.append(test)
+            else:
+                self.target(pointer)  # checked now; `statements` inlines it
         if "type" in schema:
             names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-            out.append(f"if not ({' or '.join(_TYPE_TESTS[n] for n in names)}): return False")
+            kinds = frozenset().union(*(_KINDS[n] for n in names))
+            if not known <= kinds:
+                parts.append(f"({' or '.join(_TYPE_TESTS[n].format(v=v) for n in names)})")
+            known &= kinds
         if "enum" in schema:
             options = list(schema["enum"])
             if all(type(o) is str for o in options):
-                out.append(f"if type(x) is not str or x not in {self.constant(set(options))}:")
+                parts.append(f"(type({v}) is str and {v} in {self.constant(set(options))})")
             else:
                 test = self.constant(lambda x: any(type(x) is type(o) and x == o for o in options))
-                out.append(f"if not {test}(x):")
-            out.append("    return False")
+                parts.append(f"{test}({v})")
         if "not" in schema:
-            out.append(f"if {self.function(schema['not'])}(x): return False")
+            parts.append(f"not ({self.expression(schema['not'], v, known)})")
         if "anyOf" in schema:
-            alternatives = [f"{self.function(s)}(x)" for s in schema["anyOf"]]
-            out.append(f"if not ({' or '.join(alternatives)}): return False")
-        out += self._string(schema)
-        out += self._number(schema)
-        if "items" in schema:
-            item = self.function(schema["items"])
-            out += ["if isinstance(x, list):", "    for i in x:"]
-            out.append(f"        if not {item}(i): return False")
-        if _OBJECT_KEYWORDS & set(schema):
-            out += self._object(schema)
-        return out
+            alternatives = [self.expression(s, v, known) for s in schema["anyOf"]]
+            parts.append(f"({' or '.join(alternatives)})")
+        guarded = [(_KINDS["string"], "isinstance({v}, str)", self._string(schema, v))]
+        guarded.append((_NUMBER, "_is_number({v})", self._number(schema, v)))
+        if "required" in schema:
+            keys = self.constant(frozenset(schema["required"]))
+            guarded.append((_KINDS["object"], "isinstance({v}, dict)", [f"{v}.keys() >= {keys}"]))
+        for kinds, guard, tests in guarded:
+            parts += self._guarded(kinds, guard.format(v=v), known, v, tests)
+        parts = [p for p in parts if p != "True"]
+        test = " and ".join(parts) if parts else "True"
+        rest = None if self.expressible(schema) else schema
+        return ("False" if "False" in parts else test), known, rest
 
-    def _string(self, schema: Mapping[str, Any]) -> list[str]:
+    @staticmethod
+    def _guarded(
+        kinds: frozenset[str], guard: str, known: frozenset[str], v: str, tests: list[str]
+    ) -> list[str]:
+        """`tests` of the kinds they apply to, as they stand when `v` may be something else."""
+        if not tests or not kinds & known:
+            return []
+        test = " and ".join(tests)
+        if known <= kinds:
+            return [test]
+        other = known - kinds
+        if other == {_NULL}:
+            return [f"({v} is None or ({test}))"]
+        return [f"(not {guard} or ({test}))"]
+
+    def _string(self, schema: Mapping[str, Any], v: str) -> list[str]:
         out: list[str] = []
         if "minLength" in schema:
-            out.append(f"    if len(x) < {int(schema['minLength'])}: return False")
+            out.append(f"len({v}) >= {int(schema['minLength'])}")
         if "maxLength" in schema:
-            out.append(f"    if len(x) > {int(schema['maxLength'])}: return False")
+            out.append(f"len({v}) <= {int(schema['maxLength'])}")
         if "pattern" in schema:
             search = self.constant(re.compile(schema["pattern"]).search)
-            out.append(f"    if {search}(x) is None: return False")
-        return ["if isinstance(x, str):", *out] if out else []
+            out.append(f"{search}({v}) is not None")
+        return out
 
-    def _number(self, schema: Mapping[str, Any]) -> list[str]:
+    def _number(self, schema: Mapping[str, Any], v: str) -> list[str]:
         out: list[str] = []
         if "minimum" in schema:
-            out.append(f"    if x < {self.constant(schema['minimum'])}: return False")
+            out.append(f"{v} >= {self.constant(schema['minimum'])}")
         if "maximum" in schema:
-            out.append(f"    if x > {self.constant(schema['maximum'])}: return False")
-        return ["if _is_number(x):", *out] if out else []
+            out.append(f"{v} <= {self.constant(schema['maximum'])}")
+        return out
 
-    def _object(self, schema: Mapping[str, Any]) -> list[str]:
-        out = ["if isinstance(x, dict):"]
-        for key in schema.get("required", ()):
-            out.append(f"    if {self.constant(key)} not in x: return False")
-        props = {k: self.function(v) for k, v in schema.get("properties", {}).items()}
+    def _object(
+        self, schema: Mapping[str, Any], v: str, known: frozenset[str], pad: str
+    ) -> list[str]:
+        inner = pad if known == {_DICT} else pad + "    "
+        out: list[str] = []
+        required = set(schema.get("required", ()))
+        props = schema.get("properties", {})
+        for key, sub in props.items():
+            w = self.variable()
+            if key in required:  # the required keys were asked for already
+                body = self.statements(sub, w, _ANY, inner)
+                out += [f"{inner}{w} = {v}[{key!r}]", *body] if body else []
+            else:
+                body = self.statements(sub, w, _ANY, inner + "    ")
+                if body:
+                    out += [f"{inner}{w} = {v}.get({key!r}, _M)", f"{inner}if {w} is not _M:"]
+                    out += body
+        k = self.variable()
         patterns = [
-            (self._key_test(p), None if s is True else self.function(s))
-            for p, s in schema.get("patternProperties", {}).items()
+            (self._key_test(p, k), s) for p, s in schema.get("patternProperties", {}).items()
         ]
-        additional = schema.get("additionalProperties", True)
-        if not props and not patterns and additional is True:
-            return out if len(out) > 1 else []
         # A value meets its property's schema and every matching pattern's; a key that
         # neither names a property nor matches a pattern meets additionalProperties.
-        loop = len(out)
-        out.append("    for k, v in x.items():")
-        if props:
-            table = self.constant({})
-            self._tables.append((table, props))
-            out += [f"        p = {table}.get(k)", "        if p is not None and not p(v):"]
-            out.append("            return False")
+        w = self.variable()
+        loop: list[str] = []
         for test, sub in patterns:
-            if sub is not None:
-                out.append(f"        if {test} and not {sub}(v): return False")
-        if additional is not True:
-            unmatched = [*(["p is None"] if props else []), *(f"not {t}" for t, _ in patterns)]
-            if additional is not False:
-                unmatched.append(f"not {self.function(additional)}(v)")
-            out.append(f"        if {' and '.join(unmatched)}: return False")
-        return out if len(out) > loop + 1 else out[:loop]
+            body = self.statements(sub, w, _ANY, inner + "        ")
+            if body:
+                loop += [f"{inner}    if {test}:", *body]
+        names = self.constant(frozenset(props))
+        additional = schema.get("additionalProperties", True)
+        unmatched = " and ".join([f"{k} not in {names}", *(f"not {t}" for t, _ in patterns)])
+        if additional is False and not loop:
+            # Most objects have only known keys: one set comparison says so.
+            test = f"{names}.issuperset({v})"
+            if not patterns:
+                out.append(f"{inner}if not {test}: return False")
+            else:
+                out += [f"{inner}if not {test}:", f"{inner}    for {k} in {v}:"]
+                out.append(f"{inner}        if {unmatched}: return False")
+        elif additional is not True:
+            body = self.statements(additional, w, _ANY, inner + "        ")
+            if body:
+                loop += [f"{inner}    if {unmatched}:", *body]
+        if loop:
+            out += [f"{inner}for {k}, {w} in {v}.items():", *loop]
+        if out and inner != pad:
+            out.insert(0, f"{pad}if isinstance({v}, dict):")
+        return out
 
-    def _key_test(self, pattern: str) -> str:
+    def _key_test(self, pattern: str, k: str) -> str:
         """A test of the key `k` for a patternProperties pattern (a prefix: `startswith`)."""
         if _PREFIX.fullmatch(pattern):
-            return f"k.startswith({self.constant(pattern[1:])})"
-        return f"{self.constant(re.compile(pattern).search)}(k) is not None"
-
-    _tables: list[tuple[str, dict[str, str]]]
+            return f"{k}.startswith({pattern[1:]!r})"
+        return f"{self.constant(re.compile(pattern).search)}({k}) is not None"
 
     def build(self, schema: Any) -> Check:
-        self._tables = []
         entry = self.function(schema, "_check")
         namespace = dict(self.names)
-        exec("\n\n".join(self.source), namespace)
-        for table, props in self._tables:
-            namespace[table].update({k: namespace[f] for k, f in props.items()})
+        exec(self.source(), namespace)
         check: Check = namespace[entry]
         return check
 
+    def source(self) -> str:
+        return "\n\n".join(self.functions)
+
 
 _PREFIX = re.compile(r"\^[A-Za-z0-9_-]*")
-_TYPE_TESTS = {
-    "string": "isinstance(x, str)",
-    "integer": "_is_integer(x)",
-    "number": "_is_number(x)",
-    "object": "isinstance(x, dict)",
-    "array": "isinstance(x, list)",
-    "boolean": "isinstance(x, bool)",
-    "null": "x is None",
+# The kinds of JSON value a test can establish: an integer is a number with no fraction
+# (1.0 included), a "fraction" is any other number.
+_STRING, _INTEGRAL, _FRACTION, _DICT, _LIST, _BOOL, _NULL = (
+    "string",
+    "integral",
+    "fraction",
+    "object",
+    "array",
+    "boolean",
+    "null",
+)
+_NUMBER = frozenset({_INTEGRAL, _FRACTION})
+_ANY = frozenset({_STRING, _INTEGRAL, _FRACTION, _DICT, _LIST, _BOOL, _NULL})
+_KINDS = {
+    "string": frozenset({_STRING}),
+    "integer": frozenset({_INTEGRAL}),
+    "number": _NUMBER,
+    "object": frozenset({_DICT}),
+    "array": frozenset({_LIST}),
+    "boolean": frozenset({_BOOL}),
+    "null": frozenset({_NULL}),
 }
+# `type(v) is int` first: it settles the usual case without a call.
+_TYPE_TESTS = {
+    "string": "isinstance({v}, str)",
+    "integer": "(type({v}) is int or _is_integer({v}))",
+    "number": "(type({v}) is int or _is_number({v}))",
+    "object": "isinstance({v}, dict)",
+    "array": "isinstance({v}, list)",
+    "boolean": "isinstance({v}, bool)",
+    "null": "{v} is None",
+}
+_MISSING = object()
 
 
 _OBJECT_KEYWORDS = frozenset(

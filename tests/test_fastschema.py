@@ -276,3 +276,70 @@ RECURSIVE = {
 def test_recursive_refs_compile_and_agree(doc: Any, valid: bool) -> None:
     assert compile_schema(RECURSIVE)(doc) is valid
     assert Draft202012Validator(RECURSIVE).is_valid(doc) is valid
+
+
+# Every way the compiler can emit a keyword: inlined and as a function, at the top, in a
+# property, in an item, under `not`/`anyOf`, with the type known and unknown, recursive.
+KITCHEN: dict[str, Any] = {
+    "$defs": {
+        "small": {"type": ["integer", "null"], "minimum": 0, "maximum": 3},
+        "word": {"type": "string", "minLength": 1, "maxLength": 2, "not": {"pattern": "z"}},
+        "node": {
+            "type": "object",
+            "required": ["a"],
+            "properties": {
+                "a": {"$ref": "#/$defs/small"},
+                "kids": {"type": "array", "items": {"$ref": "#/$defs/node"}},
+            },
+            "additionalProperties": False,
+        },
+    },
+    "anyOf": [
+        {"$ref": "#/$defs/node"},
+        {
+            "type": "array",
+            "items": {
+                "anyOf": [
+                    {"$ref": "#/$defs/word"},
+                    {"type": "number", "maximum": 1.5},
+                    {"type": "object", "properties": {"b": {"enum": ["1", None, True]}}},
+                ]
+            },
+        },
+        {
+            "type": "object",
+            "required": ["c"],
+            "properties": {
+                "c": {"not": {"type": "object", "properties": {"a": False}}},
+                "b": True,
+                "n": {"not": {"type": "array", "items": {"type": "string"}}},
+            },
+            "patternProperties": {"^x-": {"type": "boolean"}, "[0-9]$": {"$ref": "#/$defs/small"}},
+            "additionalProperties": {"$ref": "#/$defs/word"},
+        },
+        {"required": ["q"], "minLength": 2, "enum": ["ab", "abc", {"q": "1"}]},
+        {"type": ["number", "string"], "minimum": 2, "pattern": "^b"},
+        False,
+    ],
+}
+KITCHEN_CHECK = compile_schema(KITCHEN)
+KITCHEN_VALIDATOR = Draft202012Validator(KITCHEN)
+_KEYS = st.sampled_from(["a", "b", "c", "n", "q", "kids", "x-1", "x-", "k9", "zz", ""])
+_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers(-2, 5)
+    | st.sampled_from([0.5, 1.0, 1.5, 2.0, -0.0, 3.0, 3.5])
+    | st.text(alphabet="abz", max_size=3)
+)
+_KITCHEN_VALUES = st.recursive(
+    _LEAVES,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=_KITCHEN_VALUES)
+def test_every_keyword_in_every_place_agrees_with_jsonschema(value: Any) -> None:
+    assert KITCHEN_CHECK(value) is KITCHEN_VALIDATOR.is_valid(value), json.dumps(value)
