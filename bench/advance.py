@@ -6,15 +6,21 @@ against the same edit done in Python and committed with plain `git commit --only
 Prints the medians and their ratio (goal: at most 1.2x), and the median time of
 `advance` in a small repository (goal: at most 0.06 s).
 
+`git milestone` runs as a normal install runs it: the console script, with this package and
+its dependencies found on sys.path, not through the finder an editable install (`pip
+install -e`) adds to every interpreter start (some 10 ms).
+
     python bench/advance.py [--quick] [--files N] [--reps N] [--keep]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import resource
 import shutil
+import site
 import statistics
 import subprocess
 import sys
@@ -36,8 +42,36 @@ REL = f"MILESTONES/{MILESTONE}.json"
 ACTOR = "bench-session"
 
 
-def environment(home: Path) -> dict[str, str]:
-    """Isolated from the user's git config, with `git milestone` on PATH."""
+def installed(where: Path) -> Path:
+    """A bin directory whose `git-milestone` is this package as a normal install runs it: a
+    virtual environment (no pip) whose sys.path holds this package's directory and this
+    interpreter's site-packages, and the console script pip would write. Returns its bin."""
+    import gitmilestone
+
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
+    inner = subprocess.run(
+        [str(where / "bin" / "python"), "-c", "import site; print(site.getsitepackages()[0])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    paths = [str(Path(gitmilestone.__file__).resolve().parents[1]), *site.getsitepackages()]
+    # Directories named in a .pth file are only added to sys.path: their own .pth files (the
+    # editable install's finder) are not run.
+    Path(inner, "gitmilestone-bench.pth").write_text("\n".join(paths) + "\n")
+    (entry,) = importlib.metadata.entry_points(group="console_scripts", name="git-milestone")
+    module, _, function = entry.value.partition(":")
+    script = where / "bin" / "git-milestone"
+    script.write_text(
+        f"#!{where / 'bin' / 'python'}\nimport sys\nfrom {module} import {function}\n"
+        f"sys.exit({function}())\n"
+    )
+    script.chmod(0o755)
+    return where / "bin"
+
+
+def environment(home: Path, bin_dir: Path) -> dict[str, str]:
+    """Isolated from the user's git config, with `git milestone` (from `bin_dir`) on PATH."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "GIT_MILESTONE_"))}
     env.update(
         HOME=str(home),
@@ -48,7 +82,7 @@ def environment(home: Path) -> dict[str, str]:
         GIT_COMMITTER_NAME="Bench",
         GIT_COMMITTER_EMAIL="bench@example.com",
         GIT_MILESTONE_ACTOR=ACTOR,
-        PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
+        PATH=os.pathsep.join([str(bin_dir), env.get("PATH", "")]),
     )
     return env
 
@@ -208,7 +242,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="gitmilestone-bench-"))
     home = work / "home"
     home.mkdir()
-    env = environment(home)
+    env = environment(home, installed(work / "installed"))
     try:
         results = []
         for name, count in (("large", files), ("small", 0)):

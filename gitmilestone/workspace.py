@@ -4,7 +4,6 @@ single write path (lock, re-read, check, atomic write, commit one file, restore 
 from __future__ import annotations
 
 import os
-import random
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitmilestone import finish, git, journal, preflight, store, timestamps, worktree
+from gitmilestone import git, journal, preflight, store, timestamps, worktree
 from gitmilestone.claiming import ATTEMPTS, Claiming, Report, too_many
 from gitmilestone.claims import Holder
 from gitmilestone.config import Settings, load_settings
@@ -25,7 +24,6 @@ from gitmilestone.errors import (
     Stale,
     UsageError,
 )
-from gitmilestone.finish import Finished
 from gitmilestone.messages import Change, format_message
 from gitmilestone.model import Milestone
 from gitmilestone.registry import Tally
@@ -35,6 +33,7 @@ from gitmilestone.workflow import Actor, Outcome
 
 if TYPE_CHECKING:
     from gitmilestone.cache import Listing
+    from gitmilestone.finish import Finished
 
 ACTOR_ENV = "GIT_MILESTONE_ACTOR"
 NOW_ENV = "GIT_MILESTONE_NOW"
@@ -229,6 +228,8 @@ class Workspace:
         with store.repository_lock(self.repo.common_dir):
             for attempt in range(PUSH_ATTEMPTS):
                 if attempt:
+                    import random
+
                     time.sleep(random.uniform(0, 0.02 * min(attempt, 10)))
                 result = self._write_once(
                     milestone_id,
@@ -276,6 +277,8 @@ class Workspace:
             finished = None
             if entry is not None and not entry.staged and not state.clean:
                 # A write of this tool was killed before its commit: finish it first.
+                from gitmilestone import finish
+
                 env_of = {ACTOR_ENV: entry.actor, **entry.env}
                 finished = finish.finish(self.repo, rel, state, entry, env_of)
                 if finished is not None:

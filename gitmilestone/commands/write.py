@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import replace
 from typing import Any
 
@@ -19,6 +18,8 @@ from gitmilestone.workspace import FORCED_ENV, Workspace, WriteResult
 
 def slugify(title: str) -> str:
     """`Deploy Dashboard to Server` -> `deploy-dashboard-to-server` (at most 64 chars)."""
+    import unicodedata
+
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
     if len(slug) > MAX_ID:
