@@ -1,5 +1,6 @@
 """The program's entry point: the commands run most often (advance, claim, release, and the
-hooks' `validate --staged --quiet` and `validate --commit-msg FILE --quiet`) are read here
+hooks' `validate --staged --quiet` and `validate --commit-msg FILE --quiet`), and `log` of
+the whole record (read on long histories), are read here
 without click when their command line is plain, which saves importing click (some 15 ms of
 a command that costs a few tens). Anything else (help, a usage error, an option given
 twice, a value that looks like an option, completion) goes to the click command line in
@@ -117,6 +118,31 @@ def _hook(argv: Sequence[str]) -> Callable[[], None] | None:
     return None
 
 
+def _log(argv: Sequence[str]) -> Callable[[], None] | None:
+    """`log` of the whole record, with `--json` or `--notes` (each at most once): long
+    histories make it a command people wait for."""
+    flags = list(argv[1:])
+    if (
+        argv[:1] != ["log"]
+        or len(set(flags)) != len(flags)
+        or not {*flags} <= {"--json", "--notes"}
+    ):
+        return None
+
+    def record() -> None:
+        from gitmilestone import git
+        from gitmilestone.commands import review
+        from gitmilestone.output import run
+
+        notes = "--notes" in flags
+        run(
+            "--json" in flags,
+            lambda: review.log(git.discover(), None, limit=None, actor=None, notes=notes),
+        )
+
+    return record
+
+
 def _guard(commit_msg: str | None) -> None:
     from dataclasses import replace
     from pathlib import Path
@@ -160,7 +186,7 @@ def main() -> None:
     """`git milestone ...`: a plain hot command runs here, everything else through click."""
     argv = sys.argv[1:]
     parsed = parse(argv)
-    action = _hook(argv) if parsed is None else (lambda: _write(parsed))
+    action = (_hook(argv) or _log(argv)) if parsed is None else (lambda: _write(parsed))
     if action is None or any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
         from gitmilestone.cli import main as full
 

@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -364,3 +365,33 @@ def test_messages_read_without_git_are_read_as_git_reads_them(repo: Repo) -> Non
         assert mine.note() == git_read.note()
         assert history.trailers(mine.trailers) == history.trailers(git_read.trailers)
     assert read_here == {"as-written", "without-a-note", "a-trailer-in-the-note"}
+
+
+QUICK = (
+    "import sys\n"
+    "from gitmilestone.quick import main\n"
+    "try:\n"
+    "    main()\n"
+    "finally:\n"
+    "    sys.stderr.write('click imported' if 'click' in sys.modules else '')\n"
+)
+CLICK = "from gitmilestone.cli import main; main()"
+
+
+def test_the_whole_log_starts_without_click_and_prints_what_click_does(repo: Repo) -> None:
+    life(repo)
+    for args in (["log"], ["log", "--json"], ["log", "--notes", "--json"], ["log", "--notes"]):
+        quick, clicks = (
+            subprocess.run(
+                [sys.executable, "-c", entry, *args], cwd=repo.path, capture_output=True, text=True
+            )
+            for entry in (QUICK, CLICK)
+        )
+        assert quick.returncode == clicks.returncode == 0
+        assert quick.stdout == clicks.stdout and "deploy" in quick.stdout, args
+        assert quick.stderr == "", args
+    for args in (["log", "deploy"], ["log", "--json", "--json"], ["log", "-n", "2"]):
+        quick = subprocess.run(
+            [sys.executable, "-c", QUICK, *args], cwd=repo.path, capture_output=True, text=True
+        )
+        assert quick.stderr == "click imported", args
