@@ -12,11 +12,13 @@ This is the only module that imports the `mcp` SDK, an optional extra.
 from __future__ import annotations
 
 import contextlib
+import difflib
+import inspect
 import json
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar, get_type_hints
 
 from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
@@ -49,6 +51,7 @@ StepNumber = Annotated[int | None, Field(ge=1, description="A step number, 1 for
 StepStatus = Literal["pending", "in_progress", "completed", "blocked", "skipped"]
 Status = Literal["pending", "in_progress", "blocked", "completed", "abandoned"]
 
+F = TypeVar("F", bound=Callable[..., Any])
 READS = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
 
@@ -97,9 +100,98 @@ async def _stray_output_to_stderr(_server: Any) -> AsyncIterator[None]:
         yield
 
 
+def not_text(arguments: Any, where: str = "") -> str | None:
+    """Why a tool's arguments cannot be taken (a string that is not valid Unicode text: a
+    lone surrogate, which JSON can carry but no file or commit can hold), or None."""
+    from gitmilestone.text import utf8_problem
+
+    if isinstance(arguments, str):
+        problem = utf8_problem(arguments)
+        return None if problem is None else f"{where or 'an argument'}: {problem}"
+    items: Any = ()
+    if isinstance(arguments, dict):
+        items = arguments.items()
+    elif isinstance(arguments, list | tuple):
+        items = enumerate(arguments)
+    for key, value in items:
+        found = not_text(value, f"{where}[{key}]" if where else str(key))
+        if found is not None:
+            return found
+    return None
+
+
+class _Server(MCPServer[None]):
+    """The SDK's server, refusing what it would let through: arguments a tool does not
+    have (which it would ignore, so a misspelt `note` would be lost without a word) and
+    text that is not valid Unicode."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Each tool's argument names, each with the other names it is accepted under.
+        self.arguments: dict[str, dict[str, tuple[str, ...]]] = {}
+
+    def register(self, name: str, annotations: ToolAnnotations) -> Callable[[F], F]:
+        """`@app.tool(name=..., annotations=...)`, remembering the tool's argument names."""
+
+        def decorate(fn: F) -> F:
+            self.arguments[name] = argument_names(fn)
+            self.tool(name=name, annotations=annotations)(fn)
+            return fn
+
+        return decorate
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        known = self.arguments.get(name)
+        if known is not None:
+            problem = unknown_arguments(name, arguments, known)
+            if problem is not None:
+                return failure("usage", problem)
+        problem = not_text(arguments)
+        if problem is not None:
+            return failure("usage", f"{problem}; give text without lone surrogates")
+        return await super().call_tool(name, arguments, context)
+
+
+def argument_names(fn: Callable[..., Any]) -> dict[str, tuple[str, ...]]:
+    """A tool function's parameters, each with its other accepted names (`AliasChoices`)."""
+    hints = get_type_hints(fn, include_extras=True)
+    out: dict[str, tuple[str, ...]] = {}
+    for parameter in inspect.signature(fn).parameters:
+        others: list[str] = []
+        for meta in getattr(hints.get(parameter), "__metadata__", ()):
+            alias = getattr(meta, "validation_alias", None)
+            if isinstance(alias, AliasChoices):
+                others += [c for c in alias.choices if isinstance(c, str) and c != parameter]
+        out[parameter] = tuple(others)
+    return out
+
+
+def unknown_arguments(
+    tool: str, arguments: dict[str, Any], known: dict[str, tuple[str, ...]]
+) -> str | None:
+    """Why `arguments` cannot be taken by `tool` (names it does not have), or None."""
+    accepted = {n for name, others in known.items() for n in (name, *others)}
+    unknown = [key for key in arguments if key not in accepted]
+    if not unknown:
+        return None
+    guesses = [
+        f"{key!r} (did you mean {close[0]!r}?)" if close else repr(key)
+        for key in unknown
+        for close in [difflib.get_close_matches(key, sorted(accepted), n=1)]
+    ]
+    valid = ", ".join(
+        name + (f" (or {', '.join(others)})" if others else "") for name, others in known.items()
+    )
+    plural = "s" if len(unknown) > 1 else ""
+    return (
+        f"{tool} has no argument{plural} {', '.join(guesses)}; nothing was done. "
+        f"Its arguments: {valid or 'none'}"
+    )
+
+
 def build(root: Path, as_actor: str | None, directory: str) -> MCPServer[None]:
     """The server for the repository at `root`; `as_actor` is the default actor."""
-    app: MCPServer[None] = MCPServer(
+    app = _Server(
         "gitmilestone",
         version=__version__,
         instructions=protocol.instructions(directory),
@@ -112,7 +204,7 @@ def build(root: Path, as_actor: str | None, directory: str) -> MCPServer[None]:
 
     from gitmilestone.commands import read, review, validate, write
 
-    @app.tool(name="list", annotations=READS)
+    @app.register("list", READS)
     def list_(
         show_all: Annotated[
             bool,
@@ -136,14 +228,14 @@ def build(root: Path, as_actor: str | None, directory: str) -> MCPServer[None]:
             )
         )
 
-    @app.tool(name="show", annotations=READS)
+    @app.register("show", READS)
     def show(milestone_id: MilestoneId) -> CallToolResult:
         """Everything in one milestone's file (steps with their notes, context, depends_on,
         next_session_should, blockers, handoff notes) plus lease_active. To pick work up,
         `resume` is the better read."""
         return call(lambda: read.show(ws(), milestone_id))
 
-    @app.tool(name="resume", annotations=WRITES)
+    @app.register("resume", WRITES)
     def resume(
         milestone_id: MilestoneId,
         claim: Annotated[
@@ -158,7 +250,7 @@ def build(root: Path, as_actor: str | None, directory: str) -> MCPServer[None]:
         commits, and `todo`: what to run next. Call it before working on a milestone."""
         return call(lambda: review.resume(ws(as_actor), milestone_id, claim=claim))
 
-    @app.tool(name="next", annotations=WRITES)
+    @app.register("next", WRITES)
     def next_(
         claim: Annotated[
             bool,
@@ -172,7 +264,7 @@ def build(root: Path, as_actor: str | None, directory: str) -> MCPServer[None]:
         nothing is ready); then call `resume` on it."""
         return call(lambda: review.next_ready(ws(as_actor), claim=claim))
 
-    @app.tool(name="new", annotations=WRITES)
+    @app.register("new", WRITES)
     def new(
         title: Annotated[str, Field(description="One line: what the work achieves.")],
         steps: Annotated[
@@ -213,7 +305,7 @@ def build(root: Path, as_actor: str | None, directory: str) -> MCPServer[None]:
             )
         )
 
-    @app.tool(name="claim", annotations=WRITES)
+    @app.register("claim", WRITES)
     def claim(
         milestone_id: MilestoneId,
         force: Annotated[
@@ -230,14 +322,14 @@ def build(root: Path, as_actor: str | None, directory: str) -> MCPServer[None]:
         (owner-conflict) names them: pick other work rather than force."""
         return call(lambda: write.claim(ws(as_actor), milestone_id, force=force, commit=True))
 
-    @app.tool(name="release", annotations=WRITES)
+    @app.register("release", WRITES)
     def release(milestone_id: MilestoneId, as_actor: AsActor = None) -> CallToolResult:
         """Give a milestone up (one commit). Its status stays, so in_progress work waits for
         the next session to resume it. At the end of a session prefer handoff(release=true),
         which also leaves instructions."""
         return call(lambda: write.release(ws(as_actor), milestone_id, commit=True))
 
-    @app.tool(name="advance", annotations=WRITES)
+    @app.register("advance", WRITES)
     def advance(
         milestone_id: MilestoneId,
         step: StepNumber = None,
@@ -257,7 +349,7 @@ def build(root: Path, as_actor: str | None, directory: str) -> MCPServer[None]:
             lambda: write.advance(ws(as_actor), milestone_id, step, to=to, note=note, commit=True)
         )
 
-    @app.tool(name="block", annotations=WRITES)
+    @app.register("block", WRITES)
     def block(
         milestone_id: MilestoneId,
         reason: Annotated[str, Field(description="What blocks the work, in one line.")],
@@ -270,12 +362,12 @@ def build(root: Path, as_actor: str | None, directory: str) -> MCPServer[None]:
             lambda: write.block(ws(as_actor), milestone_id, reason=reason, step=step, commit=True)
         )
 
-    @app.tool(name="unblock", annotations=WRITES)
+    @app.register("unblock", WRITES)
     def unblock(milestone_id: MilestoneId, as_actor: AsActor = None) -> CallToolResult:
         """Clear every blocker (one commit): blocked steps and the milestone go back to work."""
         return call(lambda: write.unblock(ws(as_actor), milestone_id, commit=True))
 
-    @app.tool(name="handoff", annotations=WRITES)
+    @app.register("handoff", WRITES)
     def handoff(
         milestone_id: MilestoneId,
         next_steps: Annotated[
@@ -308,7 +400,7 @@ def build(root: Path, as_actor: str | None, directory: str) -> MCPServer[None]:
             )
         )
 
-    @app.tool(name="complete", annotations=WRITES)
+    @app.register("complete", WRITES)
     def complete(
         milestone_id: MilestoneId,
         notes: Annotated[str | None, Field(description="Completion notes.")] = None,
@@ -323,7 +415,7 @@ def build(root: Path, as_actor: str | None, directory: str) -> MCPServer[None]:
             )
         )
 
-    @app.tool(name="log", annotations=READS)
+    @app.register("log", READS)
     def log(
         milestone_id: Annotated[
             str | None, Field(description="Only this milestone (default: all).")
@@ -337,7 +429,7 @@ def build(root: Path, as_actor: str | None, directory: str) -> MCPServer[None]:
         action, step, progress and subject of each milestone commit. Who did what, when."""
         return call(lambda: review.log(ws().repo, milestone_id, limit=limit, actor=actor))
 
-    @app.tool(name="validate", annotations=READS)
+    @app.register("validate", READS)
     def validate_(
         paths: Annotated[
             tuple[str, ...],

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from gitmilestone.text import NOT_IN_A_LINE, escape_char
+from gitmilestone.text import INVISIBLE_CHARACTER, NOT_IN_A_LINE, NOT_IN_A_NAME, escape_char
 
 _KINDS = {
     "string": "a string",
@@ -82,6 +82,13 @@ def _message(error: Any, path: Sequence[Any]) -> str:
         )
     if kind == "not" and isinstance(value, str):
         found = NOT_IN_A_LINE.search(value)
+        invisible = INVISIBLE_CHARACTER.search(value) or NOT_IN_A_NAME.search(value)
+        if found is None and invisible is not None:
+            return (
+                f"{_show(value)} holds {escape_char(invisible.group())}, an invisible "
+                f"character, with which a name displays as another; {_what(path)} is a name "
+                "without them"
+            )
         what = escape_char(found.group()) if found else "a line break"
         return (
             f"{_show(value)} holds {what}, a line break or control character; "

@@ -28,7 +28,7 @@ from gitmilestone.messages import Change, format_message
 from gitmilestone.model import Milestone
 from gitmilestone.registry import Tally
 from gitmilestone.rules import Checked
-from gitmilestone.text import check_line
+from gitmilestone.text import check_name
 from gitmilestone.workflow import Actor, Outcome
 
 if TYPE_CHECKING:
@@ -87,6 +87,10 @@ Operation = Callable[[Milestone | None, Actor], "tuple[Milestone, Change] | None
 
 class Workspace:
     def __init__(self, repo: git.Repo, as_actor: str | None = None, push: bool = False) -> None:
+        if as_actor is not None:
+            # Checked at once, whatever the command: a bad --as is a usage error even where
+            # the actor turns out not to be needed.
+            actor_name(as_actor, "--as")
         self.repo = repo
         self.as_actor = as_actor
         self.push = push
@@ -417,9 +421,10 @@ def _usable(checked: Checked) -> Milestone:
 
 
 def actor_name(name: str, where: str) -> str:
-    """A name as given by `where` (an option, a variable, a setting): one line, not blank,
-    at most 200 characters, surrounding spaces dropped."""
-    check_line(name, where, "a name")
+    """A name as given by `where` (an option, a variable, a setting): one line without
+    invisible format characters, not blank, at most 200 characters, surrounding spaces
+    dropped."""
+    check_name(name, where)
     clean = name.strip()
     if not clean:
         raise UsageError(f"{where}: a name cannot be blank; give who is acting")

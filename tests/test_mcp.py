@@ -247,3 +247,57 @@ def test_only_the_server_module_imports_the_sdk() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_an_unknown_argument_is_a_tool_error_naming_the_valid_ones(repo: Repo) -> None:
+    assert repo.gm("new", "Ready work", "--id", "ready", "--step", "one").exit_code == 0
+    head = repo.head()
+
+    async def session(client: Client) -> None:
+        typo = await client.call_tool("advance", {"id": "ready", "notee": "built it"})
+        assert typo.is_error and typo.structured_content is not None
+        assert typo.structured_content["code"] == "usage"
+        message = typo.structured_content["message"]
+        assert "advance has no argument 'notee' (did you mean 'note'?)" in message
+        assert "nothing was done" in message
+        assert "milestone_id (or id), step, to, note, as_actor (or actor)" in message
+        assert typo.content[0].text.startswith("usage: advance has no argument")  # type: ignore[union-attr]
+        several = await client.call_tool("list", {"al": True, "owner": "x", "colour": "red"})
+        assert several.is_error and several.structured_content is not None
+        assert (
+            "list has no arguments 'al' (did you mean 'all'?), 'colour'"
+            in (several.structured_content["message"])
+        )
+        hidden = await client.call_tool("claim", {"id": "ready", "actor": "ali\u200bce"})
+        assert hidden.is_error and hidden.structured_content is not None
+        assert hidden.structured_content["code"] == "usage"
+        assert "\\u200b" in hidden.structured_content["message"]
+        assert repo.head() == head
+        # The names a tool does have, aliases included, still work.
+        done = ok(await client.call_tool("advance", {"id": "ready", "note": "x", "actor": "s1"}))
+        assert done["milestone"]["owner"] == "s1"
+
+    serve(repo.path)(session)
+    assert repo.trailers()["Milestone-Actor"] == ["s1"]
+
+
+def test_a_lone_surrogate_in_an_argument_is_a_tool_error(repo: Repo) -> None:
+    # JSON can carry one ("\ud800"); the SDK's own clients and stdio transport cannot, so
+    # the server is called in-process, as another transport would call it.
+    import anyio
+
+    from gitmilestone.mcp_server import build
+
+    assert repo.gm("new", "Ready work", "--id", "ready", "--step", "one").exit_code == 0
+    head = repo.head()
+    app = build(repo.path, "s1", "MILESTONES")
+
+    async def main() -> Any:
+        return await app.call_tool("advance", {"id": "ready", "note": "half \udce9 a char"})
+
+    result = anyio.run(main)
+    assert result.is_error and result.structured_content["code"] == "usage"
+    assert result.structured_content["message"].startswith(
+        "note: it is not valid UTF-8 text (byte \\xe9 at position 6)"
+    )
+    assert repo.head() == head and repo.git("status", "--porcelain") == ""

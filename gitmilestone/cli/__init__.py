@@ -80,6 +80,9 @@ class LazyGroup(click.Group):
         **extra: Any,
     ) -> Any:
         argv = _json_to_command(list(sys.argv[1:] if args is None else args))
+        problem = _not_text(argv)
+        if problem is not None and standalone_mode:
+            sys.exit(fail("usage", problem, EXIT_USAGE, "--json" in argv))
         if not standalone_mode or "--json" not in argv:
             return super().main(argv, prog_name, complete_var, standalone_mode, **extra)
         try:
@@ -131,6 +134,19 @@ def _json_failure(exc: click.ClickException) -> int:
         message = f"{ctx.command_path}: {message} See `{ctx.command_path} --help`."
     code = "usage" if exc.exit_code == EXIT_USAGE else "error"
     return fail(code, message, exc.exit_code, True)
+
+
+def _not_text(argv: list[str]) -> str | None:
+    """Why an argument cannot be taken (bytes that are not UTF-8), or None: every argument
+    ends up in a file, a commit message or a git command, all UTF-8."""
+    from gitmilestone.text import utf8_problem
+
+    for i, word in enumerate(argv):
+        problem = utf8_problem(word)
+        if problem is not None:
+            after = f", after {argv[i - 1]}" if i and utf8_problem(argv[i - 1]) is None else ""
+            return f"argument {i + 1}{after}: {problem}; give UTF-8 text"
+    return None
 
 
 def _json_to_command(argv: list[str]) -> list[str]:
