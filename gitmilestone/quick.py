@@ -53,7 +53,7 @@ class Parsed:
 def parse(argv: Sequence[str]) -> Parsed | None:
     """The command line read as click would read it, or None when it is not plain (then
     click reads it)."""
-    if not argv or argv[0] not in _SHAPES:
+    if not argv or argv[0] not in _SHAPES or not all(map(_utf8, argv)):
         return None
     shape = _SHAPES[argv[0]]
     params: dict[str, Any] = dict.fromkeys(shape.positionals)
@@ -95,6 +95,16 @@ def parse(argv: Sequence[str]) -> Parsed | None:
     if params.get("to") is not None and params["to"] not in STEP_STATUSES:
         return None
     return Parsed(argv[0], params)
+
+
+def _utf8(word: str) -> bool:
+    """Whether `word` is text (bytes that are not UTF-8 are kept as lone surrogates, which
+    the command line refuses)."""
+    try:
+        word.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _positive(word: str) -> bool:

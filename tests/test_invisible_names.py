@@ -130,6 +130,8 @@ def test_arguments_and_names_that_are_not_utf8_are_usage_errors(repo: Repo) -> N
     head = new_milestone(repo)
     ran = run_bytes(repo, b"claim", b"deploy", b"--as", b"bob\xff")
     refused(repo, ran, head, "argument 4, after --as:", "not valid UTF-8", "byte \\xff")
+    ran = run_bytes(repo, b"advance", b"deploy", b"--note", b"caf\xe9")
+    refused(repo, ran, head, "argument 4, after --note:", "byte \\xe9")
     ran = run_bytes(repo, b"new", b"Caf\xe9 work", b"--json")
     assert ran.exit_code == 2
     assert json.loads(ran.stdout)["error"]["code"] == "usage"
