@@ -21,6 +21,7 @@ from gitmilestone.model import (
     dumps,
 )
 from gitmilestone.schema import fast_check, schema
+from gitmilestone.text import NOT_IN_A_NAME
 from tests.conftest import seed_bytes
 
 UTC = timezone.utc
@@ -72,8 +73,9 @@ one_line_chars = st.characters(
 )
 line = st.text(one_line_chars, max_size=30)
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
+# Names also hold no invisible character (format characters, variation selectors...).
 names = st.text(
-    one_line_chars,
+    one_line_chars.filter(lambda c: NOT_IN_A_NAME.search(c) is None),
     min_size=1,
     max_size=20,
 )

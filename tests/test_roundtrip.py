@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitmilestone.text import line_problem, printable
+from gitmilestone.text import NOT_IN_A_NAME, line_problem, printable
 from tests.conftest import Repo
 
 PIECES = [
@@ -72,6 +72,11 @@ def one_line_ok(value: str) -> bool:
     return line_problem(value) is None and bool(value.strip()) and len(value.strip()) <= 200
 
 
+def name_ok(value: str) -> bool:
+    """A name is one line without invisible characters (`\u202eevil` is refused)."""
+    return one_line_ok(value) and NOT_IN_A_NAME.search(value) is None
+
+
 def trailers_git_sees(repo: Repo, message: str, comment: str) -> list[tuple[str, str]]:
     proc = subprocess.run(
         ["git", "-c", f"core.commentChar={comment}", "interpret-trailers", "--parse"],
@@ -103,7 +108,7 @@ def test_no_text_forges_a_trailer_and_notes_read_back(
     mid = f"m{next(COUNTER)}"
     head = repo.head()
     ran = repo.gm("new", "--id", mid, "--step", "a", "--step", "b", "--as", name, "--", title)
-    if not (one_line_ok(title) and one_line_ok(name)):
+    if not (one_line_ok(title) and name_ok(name)):
         assert ran.exit_code == 2, ran.stderr
         assert repo.head() == head
         return
