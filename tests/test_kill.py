@@ -10,7 +10,8 @@ delay, so that kills land before the write, between the write and the commit, in
 whole process group (git and its hooks die at random points too); the others kill only
 the command, leaving git to finish or not.
 
-`pytest -p no:xdist -s tests/test_kill.py` prints how each kill ended.
+The 52 kills run in four chunks of 13, each in its own repository, so that parallel test
+workers share them. `pytest -p no:xdist -s tests/test_kill.py` prints how each kill ended.
 """
 
 from __future__ import annotations
@@ -27,10 +28,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import Repo
 
 KILLS = 52
-STEPS = 2 * KILLS + 10
+# The kills run in chunks, each in its own repository, so that test workers share them.
+CHUNKS = 4
+PER_CHUNK = KILLS // CHUNKS
+STEPS = 2 * PER_CHUNK + 10
 # The moments a kill waits for, and the longest random delay after each (seconds).
 MOMENTS = {"start": 0.25, "journal": 0.004, "written": 0.006, "index.lock": 0.006, "head": 0.002}
 PATH = "MILESTONES/work.json"
@@ -168,14 +174,17 @@ def check_record(repo: Repo) -> None:
             assert data["steps"][step["step"] - 1]["status"] == step["status"]
 
 
-def test_kill_9_at_random_moments_of_advance(repo: Repo, monkeypatch: Any) -> None:
+@pytest.mark.parametrize("chunk", range(CHUNKS))
+def test_kill_9_at_random_moments_of_advance(repo: Repo, monkeypatch: Any, chunk: int) -> None:
     monkeypatch.delenv("GIT_MILESTONE_NOW")
     steps = [a for i in range(1, STEPS + 1) for a in ("--step", f"step {i}")]
     assert repo.gm("new", "Work", "--id", "work", *steps).exit_code == 0
-    rng = random.Random(8)
+    rng = random.Random(8 + chunk)
     outcomes: Counter[str] = Counter()
     phases: Counter[str] = Counter()
-    for n in range(KILLS):
+    # Kill n waits for moment n % 5 and takes the whole group when n is even, as in one run.
+    kills = range(chunk * PER_CHUNK, (chunk + 1) * PER_CHUNK)
+    for n in kills:
         head_before = repo.head()
         versions = {repo.read(PATH)}
         proc = advance_process(repo, f"kill {n}")
@@ -208,8 +217,11 @@ def test_kill_9_at_random_moments_of_advance(repo: Repo, monkeypatch: Any) -> No
         head_file = json.loads(repo.read(PATH))
         assert trailers["Milestone-Revision"] == [str(head_file["revision"])]
     check_record(repo)
-    assert sum(phases.values()) == KILLS
-    print(f"\n{KILLS} kills of `git milestone advance` (every other one the whole group):")
+    assert sum(phases.values()) == len(kills)
+    print(
+        f"\n{len(kills)} of the {KILLS} kills of `git milestone advance` (every other one "
+        "the whole group):"
+    )
     for name, count in phases.most_common():
         print(f"  killed {name}: {count}")
     print("then:")
