@@ -39,6 +39,7 @@ import marshal
 import os
 import struct
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from functools import cache
@@ -223,20 +224,28 @@ def _scan(
 ) -> Listing:
     inside = store.inside_repository(root, directory)
     prefix = store.display_path(root, directory)
-    files: dict[str, tuple[Signature, str]] = {}
-    rows: dict[Key, Row | None] = {}
-    summaries: list[Summary] = []
-    unreadable: list[str] = []
-    changed = False
     started = time.time_ns()
-    for entry in entries:
-        name = entry.name
+    # What the cache says of each file it can tell is unchanged; the others are read (and
+    # checked when their bytes are new) all together, by two processes when they are many.
+    hits: list[_Hit | None] = []
+    unknown: list[int] = []
+    for i, entry in enumerate(entries):
         hit = None
         if inside and entry.is_file(follow_symlinks=False):
             hit = _unchanged(entry, stored)
             if hit is None:
-                changed = True
-                hit = _fresh(directory / name, f"{prefix}/{name}", stored, started)
+                unknown.append(i)
+        hits.append(hit)
+    if unknown:
+        paths = [(directory / entries[i].name, f"{prefix}/{entries[i].name}") for i in unknown]
+        for i, hit in zip(unknown, _fresh_all(paths, stored, started), strict=True):
+            hits[i] = hit
+    files: dict[str, tuple[Signature, str]] = {}
+    rows: dict[Key, Row | None] = {}
+    summaries: list[Summary] = []
+    unreadable: list[str] = []
+    for entry, hit in zip(entries, hits, strict=True):
+        name = entry.name
         if hit is None:
             checked = store.check_path(root, directory / name)
             found = None if checked.milestone is None else from_document(checked.document)
@@ -248,7 +257,7 @@ def _scan(
             unreadable.append(f"{prefix}/{name}")
         else:
             summaries.append(found)
-    if changed or files.keys() != stored.files.keys():
+    if unknown or files.keys() != stored.files.keys():
         # Keep entries of files that went away (up to as many as there are files), so that
         # checking out another branch and back finds them again.
         for key, row in stored.rows.items():
@@ -291,3 +300,83 @@ def _fresh(path: Path, display: str, stored: _Stored, started: int) -> _Hit | No
         return _Hit(key, sig, row, None if row is None else from_row(row))
     found = _check(display, data)
     return _Hit(key, sig, None if found is None else to_row(found), found)
+
+
+# Files to read and check before the work is shared with a second process: below this, the
+# fork costs more than it saves.
+PARALLEL_MIN = 1000
+
+
+def _fresh_all(paths: list[tuple[Path, str]], stored: _Stored, started: int) -> list[_Hit | None]:
+    """`_fresh` of every (path, display), in order; when there are many and a second core,
+    a forked child does the second half while this process does the first. Anything that
+    goes wrong with the child (no fork, a crash, a short answer) and its half is done here:
+    the answer is the same either way."""
+    half = len(paths) // 2
+    child = _fork(paths[half:], stored, started) if _share(len(paths)) else None
+    mine = [_fresh(p, shown, stored, started) for p, shown in paths[: half if child else None]]
+    if child is None:
+        return mine
+    theirs = _collect(*child, paths[half:])
+    if theirs is None:
+        theirs = [_fresh(p, shown, stored, started) for p, shown in paths[half:]]
+    return mine + theirs
+
+
+def _share(count: int) -> bool:
+    if count < PARALLEL_MIN or not hasattr(os, "fork"):
+        return False
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    # Forking a process that runs other threads (the MCP server) can leave the child
+    # waiting on a lock one of them held.
+    return (cores or 1) > 1 and threading.active_count() == 1
+
+
+def _fork(paths: list[tuple[Path, str]], stored: _Stored, started: int) -> tuple[int, int] | None:
+    """Start a child that checks `paths` and writes what it found to a pipe: (pid, fd)."""
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid:
+        os.close(write_end)
+        return pid, read_end
+    code = 1
+    try:
+        os.close(read_end)
+        found = [_fresh(p, shown, stored, started) for p, shown in paths]
+        answer = [None if h is None else (h.key[1], h.sig, h.row) for h in found]
+        with open(write_end, "wb") as out:
+            out.write(marshal.dumps(answer))
+        code = 0
+    finally:
+        os._exit(code)  # nothing of the parent's (buffers, atexit) runs twice
+
+
+def _collect(pid: int, read_end: int, paths: list[tuple[Path, str]]) -> list[_Hit | None] | None:
+    """What the child found, or None when it did not finish its work."""
+    with open(read_end, "rb") as answer:
+        data = answer.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        return None
+    try:
+        found = marshal.loads(data)
+    except (EOFError, *_DATA_ERRORS):
+        return None
+    if not isinstance(found, list) or len(found) != len(paths):
+        return None
+    out: list[_Hit | None] = []
+    for (p, _), item in zip(paths, found, strict=True):
+        if item is None:
+            out.append(None)
+            continue
+        blob, sig, row = item
+        out.append(_Hit((p.name, blob), sig, row, None if row is None else from_row(row)))
+    return out

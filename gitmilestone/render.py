@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -28,9 +29,14 @@ BAR_WIDTH = 12
 def display_width(text: str) -> int:
     """The columns `text` takes in a terminal: wide and fullwidth (CJK) characters take two,
     combining marks and invisible format characters none."""
-    if text.isascii():
+    if text.isascii() or _NARROW(text) is not None:
         return len(text)
     return sum(map(_char_width, text))
+
+
+# Characters that take one column each (Latin, and the punctuation such as the ellipsis of a
+# clipped cell, but not the soft hyphen U+00AD): text made only of them is as wide as long.
+_NARROW = re.compile("[\x00-\xac\xae-\u02ff\u2010-\u2027\u2030-\u205e]*").fullmatch
 
 
 @lru_cache(maxsize=4096)
@@ -106,30 +112,49 @@ def list_table(
 ) -> str:
     if not milestones:
         return "no milestones to show (try --all, or create one with `git milestone new`)"
+    holders = holders or {}
     rows: list[tuple[str, ...]] = []
     expired_rows: list[bool] = []
+    progress_cells: dict[int, str] = {}
+    describe_age = timestamps.describe_age
     for m in milestones:
-        owner, expired = owner_label(m, now, lease, (holders or {}).get(m.milestone_id))
+        owner, expired = owner_label(m, now, lease, holders.get(m.milestone_id))
+        progress = progress_cells.get(m.progress)
+        if progress is None:
+            progress = progress_cells[m.progress] = f"{bar(m.progress, color)} {m.progress:3d}%"
         rows.append(
             (
                 m.milestone_id,
                 m.priority,
                 m.status,
-                f"{bar(m.progress, color)} {m.progress:3d}%",
+                progress,
                 owner,
                 current_step_label(m),
-                timestamps.describe_age(now - m.updated_at) + " ago",
+                describe_age(now - m.updated_at) + " ago",
             )
         )
         expired_rows.append(expired)
+    # Each cell's width once; a row of narrow characters only (nearly all) has its cells'
+    # lengths.
+    plain = [j.isascii() or _NARROW(j) is not None for j in map("".join, rows)]
+    cell_widths = [
+        tuple(map(len, r)) if is_ascii else tuple(map(display_width, r))
+        for r, is_ascii in zip(rows, plain, strict=True)
+    ]
     widths = [
-        max(len(_HEADER[i]), *(display_width(r[i]) for r in rows)) for i in range(len(_HEADER))
+        max(len(h), *column)
+        for h, column in zip(_HEADER, zip(*cell_widths, strict=True), strict=True)
     ]
     widths[3] = max(len(_HEADER[3]), _PROGRESS_WIDTH)
     lines = ["  ".join(h.ljust(w) for h, w in zip(_HEADER, widths, strict=True)).rstrip()]
     if not color:
-        for r in rows:
-            cells = [t + " " * (w - display_width(t)) for t, w in zip(r, widths, strict=True)]
+        # One format for the rows whose cells are as wide as long.
+        ascii_row = "  ".join(f"%-{w}s" for w in widths)
+        for r, found, is_ascii in zip(rows, cell_widths, plain, strict=True):
+            if is_ascii:
+                lines.append((ascii_row % r).rstrip())
+                continue
+            cells = [t + " " * (w - n) for t, w, n in zip(r, widths, found, strict=True)]
             lines.append("  ".join(cells).rstrip())
         return "\n".join(lines)
     for r, expired in zip(rows, expired_rows, strict=True):

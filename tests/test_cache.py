@@ -7,13 +7,16 @@ again with no cache at all (the truth): both runs must agree, byte for byte.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,7 +26,7 @@ from gitmilestone.config import load_settings
 from gitmilestone.model import Milestone
 from gitmilestone.rules import check_document, is_readable
 from tests.conftest import Repo
-from tests.test_model import milestone_documents
+from tests.test_model import milestone_documents, seed_doc
 
 DIR = "MILESTONES"
 
@@ -460,3 +463,87 @@ def test_a_timestamp_the_schema_lets_through_is_read_as_the_model_reads_it(
             checked.milestone.created_at,
             checked.milestone.renewed_at,
         )
+
+
+def _many_kinds_of_file(directory: Path) -> None:
+    """Valid milestones and files that fail every way a file can fail, each kind many times."""
+    base = seed_doc()
+    for i in range(12):
+        doc = copy.deepcopy(base)
+        doc["milestone_id"] = f"good-{i}"
+        doc["priority"] = ("HIGH", "MEDIUM", "LOW")[i % 3]
+        doc["title"] = f"Work {i} — café 部署"
+        broken = {
+            0: {},
+            1: {"status": "finished"},
+            2: {"created_at": "2023-02-29T00:00:00Z"},
+            3: {"progress": 101},
+            4: {"owner": "two\nlines"},
+            5: {"milestone_id": "not-the-file-name"},
+        }.get(i % 7)
+        name = f"good-{i}" if broken is None or i % 7 == 0 else f"bad-{i}"
+        doc.update(broken or {})
+        (directory / f"{name}.json").write_text(json.dumps(doc, indent=2), encoding="utf-8")
+        text = json.dumps(doc)
+        for suffix, data in (
+            ("syntax", text[:-5].encode()),
+            ("bom", b"\xef\xbb\xbf" + text.encode()),
+            ("latin1", text.replace("café", "caf\xe9").encode("latin-1", "replace")),
+            ("twice", text.replace("{", '{"title": "x", ', 1).encode()),
+            ("array", f"[{text}]".encode()),
+            ("empty", b""),
+            ("nan", text.replace('"progress": 0', '"progress": NaN').encode()),
+        ):
+            (directory / f"{suffix}-{i}.json").write_bytes(data)
+    (directory / "big.json").write_text('{"x": "' + "a" * (1024 * 1024) + '"}\n')
+    (directory / "folder.json").mkdir()
+    (directory / "link.json").symlink_to(directory / "good-1.json")
+
+
+def test_checking_in_two_processes_gives_what_one_process_gives(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many files to check are shared with a forked child: the answer, the cache written
+    and the commands' output are the same as when one process checks them all, and a child
+    that fails leaves its half to this process."""
+    directory = repo.path / DIR
+    directory.mkdir(exist_ok=True)
+    _many_kinds_of_file(directory)
+    time.sleep(0.1)  # settled: both runs record the same signatures
+    settings_ = load_settings(repo.path)
+    git_dir = cache_file(repo).parent
+    forks: list[object] = []
+    fork = cache._fork
+
+    def counted(*args: Any) -> object:
+        forks.append(child := fork(*args))
+        return child
+
+    monkeypatch.setattr(cache, "_fork", counted)
+
+    def run(least: int) -> tuple[cache.Listing, bytes, list[tuple[int, object]]]:
+        monkeypatch.setattr(cache, "PARALLEL_MIN", least)
+        cache_file(repo).unlink(missing_ok=True)
+        listing = cache.read_summaries(repo.path, directory, git_dir, settings_)
+        written = cache_file(repo).read_bytes()
+        cache_file(repo).unlink()
+        return listing, written, views(repo)
+
+    one = run(10**9)
+    assert forks == []
+    assert len(one[0].summaries) > 6 and len(one[0].unreadable) > 80
+    assert run(2) == one
+    # read_summaries and `list` (`next` finds what `list` wrote, `validate` has no cache)
+    assert len(forks) == 2 and None not in forks
+
+    parent = os.getpid()
+    fresh = cache._fresh
+
+    def fails_in_the_child(*args: Any) -> object:
+        if os.getpid() != parent:
+            raise OSError("the child fails")
+        return fresh(*args)
+
+    monkeypatch.setattr(cache, "_fresh", fails_in_the_child)
+    assert run(2) == one
+    assert len(forks) == 4

@@ -179,12 +179,30 @@ def test_wide_and_combining_characters_keep_the_columns_aligned(repo: Repo) -> N
         ("cjk", "部署仪表板到服务器"),
         ("accent", "Cafe\u0301 menu"),
         ("ascii", "plain"),
+        ("latin", "Café – menu"),
+        ("soft", "Soft\u00adhyphen"),
+        ("clipped", "A step far too long to fit the column of the table, so it is clipped"),
     ):
         ok(repo.gm("new", f"Work {mid}", "--id", mid, "--step", step))
     lines = ok(repo.gm("list")).stdout.splitlines()
     starts = {display_width(line[: line.index("ago") - 3]) for line in lines[1:]}
     header = lines[0]
     assert starts == {header.index("UPDATED")}
+
+
+@pytest.mark.parametrize(
+    ("text", "width"),
+    [
+        pytest.param("plain", 5, id="ascii"),
+        pytest.param("Café – menu…", 12, id="latin-and-punctuation"),
+        pytest.param("Soft\u00adhyphen", 10, id="soft-hyphen"),
+        pytest.param("Cafe\u0301…", 5, id="combining"),
+        pytest.param("部署…", 5, id="wide"),
+        pytest.param("a\u200bb", 2, id="zero-width-space"),
+    ],
+)
+def test_display_width(text: str, width: int) -> None:
+    assert display_width(text) == width
 
 
 def test_a_long_wide_step_is_cut_to_the_column_width() -> None:
