@@ -229,10 +229,13 @@ def _scan(
     # checked when their bytes are new) all together, by two processes when they are many.
     hits: list[_Hit | None] = []
     unknown: list[int] = []
+    known_files, known_rows, written = stored
     for i, entry in enumerate(entries):
         hit = None
         if inside and entry.is_file(follow_symlinks=False):
-            hit = _unchanged(entry, stored)
+            known = known_files.get(entry.name)
+            if known is not None:
+                hit = _unchanged(entry, known, known_rows, written)
             if hit is None:
                 unknown.append(i)
         hits.append(hit)
@@ -268,23 +271,26 @@ def _scan(
     return Listing(summaries, unreadable)
 
 
-def _unchanged(entry: os.DirEntry[str], stored: _Stored) -> _Hit | None:
+def _unchanged(
+    entry: os.DirEntry[str],
+    known: tuple[Signature, str],
+    rows: dict[Key, Row | None],
+    written: int,
+) -> _Hit | None:
     """What the cache holds for a file it can tell is unchanged without reading it."""
-    known = stored.files.get(entry.name)
-    if known is None:
-        return None
     try:
         info = entry.stat(follow_symlinks=False)
     except OSError:
         return None
+    if info.st_mtime_ns >= written or info.st_ctime_ns >= written:
+        return None
     sig = _signature(info)
-    written = stored.written_ns
-    if sig != known[0] or info.st_mtime_ns >= written or info.st_ctime_ns >= written:
+    if sig != known[0]:
         return None
     key = (entry.name, known[1])
-    if key not in stored.rows:
+    if key not in rows:
         return None
-    row = stored.rows[key]
+    row = rows[key]
     return _Hit(key, sig, row, None if row is None else from_row(row))
 
 

@@ -9,6 +9,7 @@ import re
 import stat
 import time
 from collections.abc import Iterator
+from operator import attrgetter
 from pathlib import Path
 
 from gitmilestone.errors import Invalid, NotFound, Stale, UsageError
@@ -139,7 +140,7 @@ def milestone_entries(directory: Path) -> list[os.DirEntry[str]]:
             found = [e for e in entries if e.name.endswith(".json")]
     except FileNotFoundError:
         return []
-    found.sort(key=lambda e: e.name)
+    found.sort(key=attrgetter("name"))
     return found
 
 

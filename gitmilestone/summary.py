@@ -126,17 +126,24 @@ def to_row(s: Summary) -> Row:
 
 def from_row(row: Row) -> Summary:
     """The inverse of `to_row`; TypeError/ValueError when the row is not one."""
-    if len(row) != len(Summary._fields):
+    if len(row) != _FIELDS:
         raise ValueError("not a summary row")
     values = list(row)
-    values[_CREATED] = datetime.fromisoformat(row[_CREATED])
-    values[_UPDATED] = datetime.fromisoformat(row[_UPDATED])
+    values[_CREATED] = _fromisoformat(row[_CREATED])
+    values[_UPDATED] = _fromisoformat(row[_UPDATED])
     current = row[_CURRENT]
-    values[_CURRENT] = None if current is None else CurrentStep(*current)
-    values[_BLOCKED] = tuple(CurrentStep(*b) for b in row[_BLOCKED])
+    if current is not None:
+        values[_CURRENT] = CurrentStep(*current)
+    values[_BLOCKED] = tuple(map(_step, row[_BLOCKED]))
     renewed = row[_RENEWED]
-    values[_RENEWED] = None if renewed is None else datetime.fromisoformat(renewed)
+    if renewed is not None:
+        values[_RENEWED] = _fromisoformat(renewed)
     return Summary._make(values)
+
+
+_FIELDS = len(Summary._fields)
+_fromisoformat = datetime.fromisoformat
+_step = CurrentStep._make
 
 
 def to_dict(
