@@ -30,6 +30,9 @@ class Repo:
     git_dir: Path
     common_dir: Path
     object_format: str = "sha1"
+    # Where git looks for hooks (`git rev-parse --git-path hooks`, core.hooksPath honoured),
+    # asked with the same process that found the repository; None: not asked.
+    hooks: Path | None = None
 
     def run(
         self,
@@ -129,16 +132,19 @@ def discover(cwd: Path | None = None, *, bare: bool = False) -> Repo:
             "--absolute-git-dir",
             "--git-common-dir",
             "--show-object-format",
+            "--git-path",
+            "hooks",
         ],
         cwd=cwd,
         check=False,
     )
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
-    if proc.returncode != 0 or len(lines) != 4:
+    if proc.returncode != 0 or len(lines) != 5:
         where = "a git repository" if bare else "a git working tree"
         raise NotFound(f"not inside {where}; run this in a repository (or `git init` one first)")
     root, git_dir = Path(lines[0]), Path(lines[1])
-    return Repo(root, git_dir, _common(lines[2], cwd), lines[3].strip())
+    hooks = Path(cwd or os.getcwd()) / lines[4]  # relative to where git ran, or absolute
+    return Repo(root, git_dir, _common(lines[2], cwd), lines[3].strip(), hooks)
 
 
 def _bare(cwd: Path | None) -> Repo:
@@ -489,6 +495,8 @@ def rewriting_hooks(output: str) -> list[str]:
 
 def hooks_dir(repo: Repo) -> Path:
     """Where git looks for hooks (honours core.hooksPath)."""
+    if repo.hooks is not None:
+        return repo.hooks
     path = Path(repo.text("rev-parse", "--git-path", "hooks").strip())
     return path if path.is_absolute() else repo.root / path
 

@@ -327,12 +327,12 @@ class Workspace:
                 )
                 try:
                     store.write_atomic(path, text)
-                    sha = self._commit(rel, state, message, commit, hook_env)
+                    sha, done = self._commit(rel, state, data, message, commit, hook_env)
                 except BaseException:
                     store.restore(path, original)
                     journal.remove(git_dir, milestone_id)
                     raise
-                if sha is not None:
+                if done:
                     journal.remove(git_dir, milestone_id)
             except BaseException:
                 claim.undo(who)
@@ -382,21 +382,32 @@ class Workspace:
         self,
         rel: str,
         state: worktree.FileState,
+        data: bytes,
         message: str,
         commit: bool,
         env: dict[str, str],
-    ) -> str | None:
-        """Stage (with `commit` False) or commit the file alone; on failure the caller puts
-        the file back, and a new file is taken out of the index again."""
+    ) -> tuple[str | None, bool]:
+        """Stage (with `commit` False) or commit the file alone: the new commit (None when
+        staged), and whether the write is done (False: the commit landed but its index
+        entry is left to the next command, which the journal tells to update it). On
+        failure the caller puts the file back, and a new file is taken out of the index
+        again. Where no commit hook could run and commits are not signed, the commit is
+        made with plumbing (`plumbing`), which spares git a refresh of the whole index;
+        else with `git commit --only`, which runs the hooks."""
         added = False
         try:
             if not commit:
                 git.add(self.repo, [rel])
-                return None
+                return None, False
+            from gitmilestone import plumbing
+
+            made = plumbing.commit_file(self.repo, rel, state.head, data, message, env)
+            if made is not None:
+                return made.sha, made.indexed
             if state.head is None and state.index is None:
                 git.add(self.repo, [rel], intent=True)
                 added = True
-            return git.commit_only(self.repo, [rel], message, env)
+            return git.commit_only(self.repo, [rel], message, env), True
         except BaseException:
             if added:
                 git.unstage_new(self.repo, [rel])

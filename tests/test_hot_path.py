@@ -99,11 +99,14 @@ def test_advance_claim_and_the_guard_import_neither_gitpython_nor_jsonschema(
 def test_git_processes_per_command(work: Repo, tmp_path: Path) -> None:
     bounds = {
         # discover; one `cat-file --batch-check` (the file and its index entry must be
-        # HEAD's: a write never commits a change it did not make); commit --only (and the
-        # `maintenance run --auto` it starts)
-        ("claim", "alpha"): 4,
-        ("advance", "alpha"): 4,
-        ("handoff", "alpha", "--notes", "n"): 4,
+        # HEAD's: a write never commits a change it did not make); with no commit hook
+        # installed, the commit by plumbing: `config` (hooks in config, signing),
+        # `cat-file --batch` (HEAD's trees along the path), `commit-tree`, `update-ref`,
+        # `update-index` of the one entry (short processes: none reads the whole index but
+        # the last, none refreshes it, as `commit --only` does)
+        ("claim", "alpha"): 7,
+        ("advance", "alpha"): 7,
+        ("handoff", "alpha", "--notes", "n"): 7,
         # discover; the claims registry's refs
         ("list",): 2,
         ("next",): 2,
