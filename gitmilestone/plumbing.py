@@ -36,9 +36,11 @@ from gitmilestone.errors import CommitRefused, GitFailed, Stale
 # and `git maintenance` start them as `git commit` does.
 COMMIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "post-commit")
 # Config that changes what `git commit` does or writes: hooks set in config, signing,
-# objects written with fsync (written here without, as git does by default), housekeeping.
+# objects written with fsync (written here without, as git does by default), a sparse
+# checkout, housekeeping.
 _CONFIG = (
-    r"^(hook\..*|commit\.gpgsign|core\.fsync.*|core\.attributesfile|gc\.auto|maintenance\..*)$"
+    r"^(hook\..*|commit\.gpgsign|core\.fsync.*|core\.attributesfile|core\.sparsecheckout"
+    r"|gc\.auto|maintenance\..*)$"
 )
 _FALSE = ("false", "no", "off", "0")
 _GC_AUTO = 6700  # git's default gc.auto
@@ -155,8 +157,10 @@ def _settings(repo: git.Repo) -> dict[str, str | None] | None:
             found[key.lower()] = value if newline else None
     if any(key.startswith(("hook.", "core.fsync")) for key in found):
         return None
-    if "commit.gpgsign" in found and str(found["commit.gpgsign"]).lower() not in _FALSE:
-        return None
+    # A sparse checkout: `git add` refuses paths outside it, which `update-index` would not.
+    for key in ("commit.gpgsign", "core.sparsecheckout"):
+        if key in found and str(found[key]).lower() not in _FALSE:
+            return None
     return found
 
 
