@@ -531,6 +531,10 @@ def test_checking_in_two_processes_gives_what_one_process_gives(
 
     one = run(10**9)
     assert forks == []
+    monkeypatch.setattr(cache, "_spare_cores", lambda: 0.5)  # every core busy: no child
+    assert run(2) == one
+    assert forks == []
+    monkeypatch.setattr(cache, "_spare_cores", lambda: 1.0)
     assert len(one[0].summaries) > 6 and len(one[0].unreadable) > 80
     assert run(2) == one
     # read_summaries and `list` (`next` finds what `list` wrote, `validate` has no cache)
