@@ -336,14 +336,15 @@ def _share(count: int) -> bool:
         count >= PARALLEL_MIN
         and hasattr(os, "fork")
         and threading.active_count() == 1
-        and _spare_cores() >= 1
+        and _spare_cores() > 0
     )
 
 
 def _spare_cores() -> float:
-    """Cores that other work leaves free, by the load average: the child only pays when it
-    gets a core of its own; when every core is busy it makes the command slower (two
-    processes, some 10% more work in all)."""
+    """Cores that other work leaves free, by the load average. On two cores a cold `list`
+    of 10,000 files took 0.54 s with the child against 0.77 s without at a load of 1.7,
+    but no less (at times more) at a load of 4 to 5: the child only pays when it gets a
+    core of its own, and costs some 10% more work in all."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     try:
         busy = os.getloadavg()[0]

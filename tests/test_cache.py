@@ -531,7 +531,7 @@ def test_checking_in_two_processes_gives_what_one_process_gives(
 
     one = run(10**9)
     assert forks == []
-    monkeypatch.setattr(cache, "_spare_cores", lambda: 0.5)  # every core busy: no child
+    monkeypatch.setattr(cache, "_spare_cores", lambda: -0.5)  # every core busy: no child
     assert run(2) == one
     assert forks == []
     monkeypatch.setattr(cache, "_spare_cores", lambda: 1.0)
