@@ -187,14 +187,16 @@ def head_sha(repo: Repo) -> str:
     """HEAD's commit id: from the ref files when they say it (a commit has just written its
     branch as a loose ref), saving a process; else from git (packed refs, other ref
     storage)."""
-    found = _read_head(repo)
+    found = read_head(repo)
     return found if found is not None else repo.text("rev-parse", "HEAD").strip()
 
 
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 
 
-def _read_head(repo: Repo) -> str | None:
+def read_head(repo: Repo) -> str | None:
+    """HEAD's commit id as the ref files say it (no process); None when they do not (an
+    unborn branch, packed refs, other ref storage)."""
     try:
         head = (repo.git_dir / "HEAD").read_text("ascii").strip()
         if head.startswith("ref: "):
@@ -205,6 +207,30 @@ def _read_head(repo: Repo) -> str | None:
     except (OSError, UnicodeDecodeError):
         return None
     return head if _OBJECT_ID.fullmatch(head) else None
+
+
+_KINDS = (b"blob", b"tree", b"commit", b"tag")
+
+
+def objects(repo: Repo, specs: Sequence[str]) -> list[tuple[str, str, bytes] | None]:
+    """Each spec's object (id, type, contents) in one `git cat-file --batch`; None where it
+    names nothing."""
+    proc = repo.run("cat-file", "--batch", input="".join(f"{s}\n" for s in specs).encode())
+    data, pos = proc.stdout, 0
+    out: list[tuple[str, str, bytes] | None] = []
+    for _ in specs:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split(b" ")
+        pos = end + 1
+        # A found object: "<id> <type> <size>"; else "<spec> missing" (a spec may hold
+        # spaces, never a type between two words and a size after).
+        if len(header) == 3 and header[1] in _KINDS and header[2].isdigit():
+            size = int(header[2])
+            out.append((header[0].decode("ascii"), header[1].decode(), data[pos : pos + size]))
+            pos += size + 1
+        else:
+            out.append(None)
+    return out
 
 
 def blobs(repo: Repo, specs: Sequence[str]) -> list[bytes | None]:

@@ -24,12 +24,13 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from gitmilestone import git, objects
 from gitmilestone.errors import CommitRefused, GitFailed, Stale
+from gitmilestone.worktree import Trees
 
 # The hooks `git commit` runs. Others it may start (post-index-change,
 # reference-transaction, pre-auto-gc) run here too: `git update-ref`, `git update-index`
@@ -64,10 +65,12 @@ def commit_file(
     data: bytes,
     message: str,
     env: Mapping[str, str],
+    read: Trees | None = None,
 ) -> Committed | None:
     """Commit `data` (already in the working file `rel`, whose HEAD and index version was
     `base`) as HEAD's child, as `git commit --only --cleanup=verbatim` would; None when
-    this route does not apply and the caller must run `git commit --only`."""
+    this route does not apply and the caller must run `git commit --only`. `read`: HEAD's
+    trees along the path as the caller read them (used while HEAD is still that commit)."""
     settings = _settings(repo)
     if settings is None or not _plain_file(repo, rel, settings):
         return None
@@ -79,7 +82,10 @@ def commit_file(
     if blob == base:
         return None  # nothing to commit: git commit says so
     *dirs, name = rel.split("/")
-    trees = _trees(repo, old, dirs)
+    if read is not None and read[0] == old:
+        trees = _tree_bodies(read[1])
+    else:
+        trees = _trees(repo, old, dirs)
     if trees is None:
         return None
     entries = _entries(trees[-1], algorithm) if trees[-1] is not None else {}
@@ -198,7 +204,7 @@ def _attribute_files(repo: git.Repo, rel: str, settings: Mapping[str, str | None
 
 def _head(repo: git.Repo) -> str | None:
     """HEAD's commit id; None on an unborn branch."""
-    found = git._read_head(repo)
+    found = git.read_head(repo)
     if found is not None:
         return found
     proc = repo.run("rev-parse", "-q", "--verify", "HEAD^{commit}", check=False)
@@ -212,22 +218,18 @@ def _trees(repo: git.Repo, commit: str, dirs: list[str]) -> list[bytes | None] |
     specs = [f"{commit}^{{tree}}"] + [
         f"{commit}:{'/'.join(dirs[: n + 1])}" for n in range(len(dirs))
     ]
-    proc = repo.run("cat-file", "--batch", input="".join(f"{s}\n" for s in specs).encode())
-    data, pos = proc.stdout, 0
+    return _tree_bodies(git.objects(repo, specs))
+
+
+def _tree_bodies(found: Sequence[tuple[str, str, bytes] | None]) -> list[bytes | None] | None:
+    """The trees' bodies (None for a directory there is not); None when one of them is not
+    a tree, or there is no root tree."""
     out: list[bytes | None] = []
-    for _ in specs:
-        end = data.index(b"\n", pos)
-        header = data[pos:end].split()
-        pos = end + 1
-        if len(header) == 3:
-            size = int(header[2])
-            if header[1] != b"tree":
-                return None
-            out.append(data[pos : pos + size])
-            pos += size + 1
-        else:
-            out.append(None)
-    return None if out[0] is None else out
+    for obj in found:
+        if obj is not None and obj[1] != "tree":
+            return None
+        out.append(None if obj is None else obj[2])
+    return None if not out or out[0] is None else out
 
 
 def _entries(body: bytes, algorithm: str) -> dict[bytes, tuple[bytes, str]]:

@@ -276,7 +276,7 @@ class Workspace:
             original = _read_or_none(self.repo.root, path)
             if original is None:
                 self.require_checked_out()
-            state = worktree.file_state(self.repo, rel, original)
+            state = worktree.file_state(self.repo, rel, original, trees=commit)
             entry = journal.read(git_dir, milestone_id)
             finished = None
             if entry is not None and not entry.staged and not state.clean:
@@ -401,7 +401,7 @@ class Workspace:
                 return None, False
             from gitmilestone import plumbing
 
-            made = plumbing.commit_file(self.repo, rel, state.head, data, message, env)
+            made = plumbing.commit_file(self.repo, rel, state.head, data, message, env, state.trees)
             if made is not None:
                 return made.sha, made.indexed
             if state.head is None and state.index is None:

@@ -9,10 +9,14 @@ and the index's blobs, and the working file is hashed here as git would store it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gitmilestone import git
 from gitmilestone.errors import Invalid
+
+# HEAD's commit id, and the objects (id, type, contents; None: missing) of its root tree and
+# of each directory's tree down to a file's.
+Trees = tuple[str, tuple[tuple[str, str, bytes] | None, ...]]
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,9 @@ class FileState:
     work: str | None
     # A new file staged with `git add --intent-to-add` (an empty blob in the index).
     intent_to_add: bool = False
+    # Read with the same process, for a commit: HEAD's commit id and the objects its specs
+    # named (HEAD's root tree, then the tree of each directory down to the file's).
+    trees: Trees | None = field(default=None, compare=False, repr=False)
 
     @property
     def clean(self) -> bool:
@@ -42,15 +49,27 @@ class FileState:
         return " and ".join(parts) or "changed"
 
 
-def file_state(repo: git.Repo, path: str, data: bytes | None) -> FileState:
-    """`path` in HEAD, the index and the working tree (`data`: its bytes, None if absent)."""
-    head, index = git.object_ids(repo, [f"HEAD:{path}", f":{path}"])
+def file_state(repo: git.Repo, path: str, data: bytes | None, *, trees: bool = False) -> FileState:
+    """`path` in HEAD, the index and the working tree (`data`: its bytes, None if absent).
+    With `trees`, HEAD's trees along the path are read in the same `git cat-file` (a
+    commit made with plumbing needs them) when the ref files name HEAD's commit."""
+    commit = git.read_head(repo) if trees else None
+    if commit is None:
+        head, index = git.object_ids(repo, [f"HEAD:{path}", f":{path}"])
+        read = None
+    else:
+        dirs = path.split("/")[:-1]
+        specs = [f"{commit}:{path}", f":{path}", f"{commit}^{{tree}}"]
+        specs += [f"{commit}:{'/'.join(dirs[: n + 1])}" for n in range(len(dirs))]
+        found = git.objects(repo, specs)
+        head, index = (o[0] if o is not None and o[1] == "blob" else None for o in found[:2])
+        read = (commit, tuple(found[2:]))
     work = None if data is None else git.blob_id(repo, data)
     if work is not None and work not in (head, index) and (head or index):
         # Filters or end-of-line conversion store other bytes than the file holds: ask git.
         work = git.stored_blob_id(repo, path)
     intent = head is None and index is not None and index == git.empty_blob(repo)
-    return FileState(head, index, work, intent)
+    return FileState(head, index, work, intent, read)
 
 
 # What git leaves in the git directory while an operation waits for the user, and how to

@@ -98,15 +98,15 @@ def test_advance_claim_and_the_guard_import_neither_gitpython_nor_jsonschema(
 
 def test_git_processes_per_command(work: Repo, tmp_path: Path) -> None:
     bounds = {
-        # discover; one `cat-file --batch-check` (the file and its index entry must be
-        # HEAD's: a write never commits a change it did not make); with no commit hook
-        # installed, the commit by plumbing: `config` (hooks in config, signing),
-        # `cat-file --batch` (HEAD's trees along the path), `commit-tree`, `update-ref`,
+        # discover (`rev-parse`); one `cat-file --batch`: the file in HEAD and the index
+        # (both must be HEAD's version: a write never commits a change it did not make) and
+        # HEAD's trees along its path; with no commit hook installed, the commit by
+        # plumbing: `config` (hooks in config, signing), `commit-tree`, `update-ref`,
         # `update-index` of the one entry (short processes: none reads the whole index but
         # the last, none refreshes it, as `commit --only` does)
-        ("claim", "alpha"): 7,
-        ("advance", "alpha"): 7,
-        ("handoff", "alpha", "--notes", "n"): 7,
+        ("claim", "alpha"): 6,
+        ("advance", "alpha"): 6,
+        ("handoff", "alpha", "--notes", "n"): 6,
         # discover; the claims registry's refs
         ("list",): 2,
         ("next",): 2,
