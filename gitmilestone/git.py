@@ -8,10 +8,8 @@ to import, is used where its object model earns that: repository setup and remot
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import shlex
 import subprocess
 import time
 from collections.abc import Generator, Mapping, Sequence
@@ -387,8 +385,10 @@ def object_ids(repo: Repo, specs: Sequence[str]) -> list[str | None]:
 
 def blob_id(repo: Repo, data: bytes) -> str:
     """The id git gives a blob of `data` (computed here: no process)."""
-    algorithm = hashlib.sha256 if repo.object_format == "sha256" else hashlib.sha1
-    return algorithm(b"blob %d\0" % len(data) + data).hexdigest()
+    from gitmilestone.objects import object_id
+
+    algorithm = "sha256" if repo.object_format == "sha256" else "sha1"
+    return object_id(b"blob %d\0" % len(data) + data, algorithm)
 
 
 def stored_blob_id(repo: Repo, path: str) -> str:
@@ -676,6 +676,8 @@ def run_merge_driver(
 ) -> subprocess.CompletedProcess[bytes]:
     """Run a merge driver's command line the way git does: through the shell, in the working
     tree, with `%O %A %B %L %P %S %X %Y` replaced (quoted) from `files` and `%%` by `%`."""
+
+    import shlex
 
     def fill(match: re.Match[str]) -> str:
         key = match.group(1)

@@ -11,7 +11,6 @@ whose every value is one line from the milestone itself, is always the last para
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -116,6 +115,8 @@ def _shrink(sizes: list[int], excess: int) -> list[int]:
 def body(note: str) -> str:
     """The note as the message body: each line indented, wrapped at 72 columns (a long word
     such as a URL stays whole), controls escaped, git's scissors mark turned around."""
+    import textwrap  # only a write with a note needs it
+
     lines = note.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     out: list[str] = []
     for line in lines:
@@ -172,7 +173,7 @@ def format_message(m: Milestone, change: Change, actor: str) -> str:
     `body`, and the subject is one line of at most 72 characters.
     """
     parts = [subject(m.milestone_id, change.summary, change.free)]
-    note = body(change.note or "")
+    note = body(change.note) if change.note else ""
     if note:
         parts.append(note)
     # Values are one line already (names, ids and titles refuse line breaks and control

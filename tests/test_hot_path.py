@@ -155,6 +155,22 @@ def test_the_hot_commands_and_the_hooks_start_without_click(work: Repo, tmp_path
     assert "click" in modules("advance", "--help")
 
 
+# Standard modules a plain write does without, imported only where they are used (each
+# costs every command's start): hashlib loads OpenSSL (git's ids are hashed with the
+# interpreter's own SHA code), textwrap (only a note is wrapped), shlex (merge drivers).
+LAZY = ("hashlib", "_hashlib", "textwrap", "shlex")
+
+
+def test_a_plain_write_imports_no_module_it_does_not_use(work: Repo, tmp_path: Path) -> None:
+    for args in (("claim", "alpha"), ("advance", "alpha"), ("release", "alpha")):
+        code, found = imported(work, tmp_path, *args, script=ENTRY_IMPORTS)
+        assert code == 0, args
+        assert not found & set(LAZY), args
+    # The check is real: a note is wrapped.
+    code, found = imported(work, tmp_path, "advance", "alpha", "--note", "n", script=ENTRY_IMPORTS)
+    assert code == 0 and "textwrap" in found
+
+
 # Words a command line of a hot command is made of: valid ones, and every kind click
 # refuses or reads in its own way.
 WORDS = (
