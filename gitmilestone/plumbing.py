@@ -4,13 +4,13 @@ beyond it could happen: no commit hook is installed, commits are not signed.
 `git commit --only FILE` reads and refreshes the whole index (an `lstat` of every file)
 and writes it twice; in a repository of 100,000 files that is most of the cost of a
 write. The same commit is made here without touching the rest of the index: the blob and
-the trees of the file's directories are written here (`objects`), from HEAD's trees read
-with one `git cat-file --batch`; `git commit-tree` makes the commit (the identity, dates
-and encoding are git's own, from the same environment and config), `git update-ref`
-moves HEAD from the commit it was built on (compare-and-swap: a HEAD that moved is
-stale) with the reflog message `git commit` writes, then `git update-index` updates the
-file's index entry, which was HEAD's version before (the write path refuses otherwise),
-so nothing else staged is touched.
+the trees of the file's directories are written here (`objects`), from HEAD's trees
+(read by the caller's `git cat-file --batch`, or here when HEAD moved since); `git
+commit-tree` makes the commit (the identity, dates and encoding are git's own, from the
+same environment and config), `git update-ref` moves HEAD from the commit it was built
+on (compare-and-swap: a HEAD that moved is stale) with the reflog message `git commit`
+writes, then `git update-index` updates the file's index entry, which was HEAD's version
+before (the write path refuses otherwise), so nothing else staged is touched.
 
 When a hook could run (`pre-commit`, `prepare-commit-msg`, `commit-msg`, `post-commit` in
 the hooks directory git uses, or hooks set in config), when commits are signed, or for

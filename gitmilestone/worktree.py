@@ -3,8 +3,9 @@ repository is in the middle of something (a merge, a rebase...). Reads only: a w
 checks both before it changes anything.
 
 A write must never commit a change it did not make. So before writing, the working file
-and its index entry must be HEAD's version: one `git cat-file --batch-check` names HEAD's
-and the index's blobs, and the working file is hashed here as git would store it.
+and its index entry must be HEAD's version: one `git cat-file` names HEAD's and the
+index's blobs (and, for a commit, reads HEAD's trees along the path), and the working file
+is hashed here as git would store it.
 """
 
 from __future__ import annotations
