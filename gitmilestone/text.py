@@ -21,6 +21,7 @@ decode, which it keeps as lone surrogates) is refused wherever it enters.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from gitmilestone.errors import UsageError
 
@@ -41,7 +42,7 @@ INVISIBLE = (
 INVISIBLE_CHARACTER = re.compile(f"[{INVISIBLE}]")
 # Those of them that writing needs (the joiners of Arabic, Persian and Indic scripts and of
 # emoji, variation selectors): text outside names shows them as they are.
-_WRITING = re.compile("[\u180b-\u180d\u180f\u200c\u200d\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+_WRITING = "[\u180b-\u180d\u180f\u200c\u200d\ufe00-\ufe0f\U000e0100-\U000e01ef]"
 # What Python makes of bytes that are not UTF-8 (`surrogateescape`), and any lone surrogate.
 _SURROGATE = "\ud800-\udfff"
 _NOT_UTF8 = re.compile(f"[{_SURROGATE}]")
@@ -50,7 +51,9 @@ NOT_IN_A_NAME = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{INVISIBLE}{_SURROGA
 # What a terminal or a reader must not receive raw: the above except tab and line feed
 # (kept where text may span lines) and what writing needs: controls, line separators, and
 # invisible characters, which hide text or make it display in another order than stored.
-_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{INVISIBLE}{_SURROGATE}]")
+# `_UNSAFE` (text that spans lines: notes) and `_WRITING` (an escape) are compiled when
+# first used, which most commands never do.
+_UNSAFE = f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{INVISIBLE}{_SURROGATE}]"
 _UNSAFE_IN_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{INVISIBLE}{_SURROGATE}]")
 
 
@@ -115,7 +118,7 @@ def printable(text: str, *, lines: bool = False) -> str:
     for a terminal; with `lines`, line feeds and tabs are kept (multi-line notes). Joiners
     and variation selectors, which writing needs, are kept.
     """
-    pattern = _UNSAFE if lines else _UNSAFE_IN_LINE
+    pattern = _compiled(_UNSAFE) if lines else _UNSAFE_IN_LINE
     if lines:
         text = text.replace("\r\n", "\n")
     if pattern.search(text) is None:
@@ -125,4 +128,9 @@ def printable(text: str, *, lines: bool = False) -> str:
 
 def _escaped(match: re.Match[str]) -> str:
     ch = match.group()
-    return ch if _WRITING.match(ch) else escape_char(ch)
+    return ch if _compiled(_WRITING).match(ch) else escape_char(ch)
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
