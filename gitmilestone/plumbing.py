@@ -13,7 +13,8 @@ writes, then `git update-index` updates the file's index entry, which was HEAD's
 before (the write path refuses otherwise), so nothing else staged is touched.
 
 When a hook could run (`pre-commit`, `prepare-commit-msg`, `commit-msg`, `post-commit` in
-the hooks directory git uses, or hooks set in config), when commits are signed, or for
+the hooks directory git uses, or hooks set in config), when commits are signed, when
+`core.safecrlf` could refuse the file, or for
 anything this does not cover (the first commit, a file whose attributes change what git
 stores, an executable file), the caller commits with `git commit --only`, which runs the
 hooks as git runs them.
@@ -38,10 +39,10 @@ from gitmilestone.worktree import Trees
 COMMIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "post-commit")
 # Config that changes what `git commit` does or writes: hooks set in config, signing,
 # objects written with fsync (written here without, as git does by default), a sparse
-# checkout, housekeeping.
+# checkout, end-of-line conversions git refuses (core.safecrlf), housekeeping.
 _CONFIG = (
     r"^(hook\..*|commit\.gpgsign|core\.fsync.*|core\.attributesfile|core\.sparsecheckout"
-    r"|gc\.auto|maintenance\..*)$"
+    r"|core\.safecrlf|gc\.auto|maintenance\..*)$"
 )
 _FALSE = ("false", "no", "off", "0")
 _GC_AUTO = 6700  # git's default gc.auto
@@ -164,8 +165,11 @@ def _settings(repo: git.Repo) -> dict[str, str | None] | None:
     if any(key.startswith(("hook.", "core.fsync")) for key in found):
         return None
     # A sparse checkout: `git add` refuses paths outside it, which `update-index` would not.
-    for key in ("commit.gpgsign", "core.sparsecheckout"):
-        if key in found and str(found[key]).lower() not in _FALSE:
+    # core.safecrlf=true: git refuses a file whose end-of-line conversion would not give it
+    # back as it is, which `commit-tree` would not ("warn" only warns).
+    for key in ("commit.gpgsign", "core.sparsecheckout", "core.safecrlf"):
+        value = str(found.get(key, "false")).lower()
+        if value not in _FALSE and not (key == "core.safecrlf" and value == "warn"):
             return None
     return found
 

@@ -243,3 +243,30 @@ def test_a_head_that_moved_under_the_write_is_stale(repo: Repo) -> None:
     with pytest.raises(Stale):
         plumbing.commit_file(git.discover(repo.path), path, base, b"{}\n", "m\n", {})
     assert repo.head() == head
+
+
+def test_core_safecrlf_refuses_on_both_routes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # core.autocrlf=true with core.safecrlf=true: git refuses to store an LF file it would
+    # check out with CRLF. The plumbing commit must not land what git commit refuses.
+    def safecrlf(repo: Repo) -> Path:
+        assert repo.gm("new", "Work", "--id", "work", "--step", "one").exit_code == 0
+        repo.git("config", "core.autocrlf", "true")
+        repo.git("config", "core.safecrlf", "true")
+        return repo.path
+
+    outcomes = []
+    for repo, where in twins(tmp_path, monkeypatch, safecrlf):
+        head = repo.head()
+        proc = subprocess.run(
+            [sys.executable, "-m", "gitmilestone", "advance", "work"],
+            cwd=where,
+            capture_output=True,
+            text=True,
+        )
+        assert repo.head() == head
+        assert repo.git("status", "--porcelain") == ""
+        outcomes.append((proc.returncode, proc.stdout, proc.stderr))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0] == 1 and "LF would be replaced by CRLF" in outcomes[0][2]
