@@ -15,6 +15,10 @@ was read at (the tip). On the next read:
   damaged index file): the walk from HEAD, as without an index, and the index is written
   again from it.
 
+Where history is not what the commits themselves say (replace refs, grafts, a shallow
+clone), it can change while HEAD stays: the index is neither read nor written there, and
+`resume` walks from HEAD every time.
+
 Only commit ids and parents are kept: each commit's text (author, subject, trailers, body)
 is asked of git every time (`git log --no-walk`), so mailmap and encoding settings apply as
 they would to a walk. The files live in `<git dir>/milestone-commits/` (one per milestone
@@ -156,6 +160,8 @@ def last_commits(repo: git.Repo, path: str) -> Iterator[Commit]:
         head = git.head_sha(repo)
     except GitFailed:
         return iter(())
+    if not _history_is_commits(repo):
+        return _walk(repo, path)
     entry = None if _GLOB.search(path) else load(repo, path)
     if entry is not None and not entry.commits and not entry.whole:
         entry = None  # read before anything was asked of it: nothing to go on
@@ -180,6 +186,26 @@ def last_commits(repo: git.Repo, path: str) -> Iterator[Commit]:
     except GitFailed:
         return _walk_and_index(repo, path, head)
     return _then_walk(repo, path, known, entry.whole)
+
+
+def _history_is_commits(repo: git.Repo) -> bool:
+    """Whether HEAD's history is the commits' own parents, so that HEAD's id settles it: no
+    replace refs (`git replace`), no grafts, not shallow (`fetch --unshallow` or `--depth`
+    change history under the same HEAD); read from the files, no git process."""
+    if any(
+        os.environ.get(v) for v in ("GIT_REPLACE_REF_BASE", "GIT_GRAFT_FILE", "GIT_SHALLOW_FILE")
+    ):
+        return False
+    common = repo.common_dir
+    if any((common / p).exists() for p in ("shallow", "info/grafts", "reftable")):
+        return False
+    with contextlib.suppress(OSError):
+        if any((common / "refs" / "replace").iterdir()):
+            return False
+    with contextlib.suppress(OSError):
+        if b" refs/replace/" in (common / "packed-refs").read_bytes():
+            return False
+    return True
 
 
 def _then_walk(repo: git.Repo, path: str, known: list[Commit], whole: bool) -> Iterator[Commit]:

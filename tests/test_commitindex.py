@@ -148,3 +148,35 @@ def test_more_commits_than_the_index_keeps(target: Repo) -> None:
         if n % 6 == 0:
             recent(target)
     agree(target)
+
+
+def test_a_replaced_commit_and_a_replacement_taken_away(target: Repo) -> None:
+    # `git replace` changes history without moving HEAD: the file's oldest commits drop
+    # out of the walk when a commit is replaced by one whose parent is older.
+    ids = target.git("log", "--format=%H", "--", FILE).split()
+    root = target.git("rev-list", "--max-parents=0", "HEAD").strip()
+    body = target.git("cat-file", "commit", ids[-2])
+    body = "\n".join(
+        f"parent {root}" if line.startswith("parent ") else line for line in body.split("\n")
+    )
+    replacement = subprocess.run(
+        ["git", "hash-object", "-t", "commit", "-w", "--stdin"],
+        cwd=target.path, input=body, capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    target.git("replace", ids[-2], replacement)
+    assert len(agree(target)) == len(ids) - 1
+    target.git("replace", "-d", ids[-2])
+    assert len(agree(target)) == min(len(ids), 5)
+
+
+def test_a_shallow_clone_then_fetch_unshallow(target: Repo, tmp_path: Path) -> None:
+    clone = Repo(tmp_path / "clone", target.monkeypatch)
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "2", f"file://{target.path}", str(clone.path)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    assert len(agree(clone)) == 1  # the shallow boundary shows as the file's creation
+    clone.git("fetch", "-q", "--unshallow")
+    assert len(agree(clone)) == min(len(target.git("log", "--format=%H", "--", FILE).split()), 5)
+    clone.git("fetch", "-q", "--depth", "1")  # and shallow again, HEAD unchanged
+    assert len(agree(clone)) == 1
