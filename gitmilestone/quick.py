@@ -197,7 +197,9 @@ def main() -> None:
     argv = sys.argv[1:]
     parsed = parse(argv)
     action = (_hook(argv) or _log(argv)) if parsed is None else (lambda: _write(parsed))
-    if action is None or any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
+    # Arguments that are not UTF-8 (a hook's message file too) are click's to refuse.
+    completing = any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ)
+    if action is None or not all(map(_utf8, argv)) or completing:
         from gitmilestone.cli import main as full
 
         full()

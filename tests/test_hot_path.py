@@ -262,3 +262,19 @@ def test_usage_errors_and_help_are_clicks_as_before(work: Repo) -> None:
         ), args
         assert real.exit_code == (0 if "--help" in args else 2), args
         assert "git milestone " in real.stdout + real.stderr
+
+
+def test_a_hook_command_line_that_is_not_utf8_is_clicks(work: Repo) -> None:
+    # The hooks' command lines read without click still refuse what click refuses: a
+    # path that is not UTF-8 (here the commit message file's) is a usage error either way.
+    name = os.fsencode(work.path) + b"/message-\xff.txt"
+    Path(os.fsdecode(name)).write_text("a commit message\n")
+    args = [b"validate", b"--commit-msg", name, b"--quiet"]
+    runs = [
+        subprocess.run([sys.executable, "-c", entry, *args], cwd=work.path, capture_output=True)
+        for entry in ("from gitmilestone.quick import main; main()", CLICK_ENTRY)
+    ]
+    assert [(r.returncode, r.stdout, r.stderr) for r in runs] == [
+        (runs[1].returncode, runs[1].stdout, runs[1].stderr)
+    ] * 2
+    assert runs[0].returncode == 2 and b"not valid UTF-8" in runs[0].stderr
