@@ -78,9 +78,13 @@ def load(repo: git.Repo, path: str) -> Entry | None:
         entry = Entry(tip, [(c, tuple(p)) for c, p in commits], bool(whole))
     except (EOFError, TypeError, ValueError):
         return None
-    if stored_path != path or not isinstance(tip, str):
-        return None
+    if stored_path != path or not _ids(tip, *(i for c, p in entry.commits for i in (c, *p))):
+        return None  # ids only: anything else would reach git's command line
     return entry
+
+
+def _ids(*found: object) -> bool:
+    return all(isinstance(i, str) and _OID.fullmatch(i) for i in found)
 
 
 def save(repo: git.Repo, path: str, entry: Entry) -> None:

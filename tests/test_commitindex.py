@@ -180,3 +180,29 @@ def test_a_shallow_clone_then_fetch_unshallow(target: Repo, tmp_path: Path) -> N
     assert len(agree(clone)) == min(len(target.git("log", "--format=%H", "--", FILE).split()), 5)
     clone.git("fetch", "-q", "--depth", "1")  # and shallow again, HEAD unchanged
     assert len(agree(clone)) == 1
+
+
+@pytest.mark.parametrize("field", ["tip", "commit", "parent"])
+def test_an_index_file_whose_ids_are_options_is_ignored(
+    target: Repo, tmp_path: Path, field: str
+) -> None:
+    # A well-formed file (right digest) whose ids are not ids: nothing of it reaches git's
+    # command line, where `--output=FILE` would have git write FILE.
+    import hashlib
+    import marshal
+
+    written = tmp_path / "written"
+    unrelated(target, 20)
+    for file in index_dir(target).iterdir():
+        path, tip, commits, whole = marshal.loads(file.read_bytes().partition(b"\n")[2])
+        if field == "tip":
+            tip = f"--output={written}"
+        elif field == "commit":
+            commits = [(f"--output={written}", p) for _, p in commits]
+        else:
+            commits = [(c, (f"--output={written}",)) for c, _ in commits]
+        payload = marshal.dumps((path, tip, commits, whole))
+        digest = hashlib.sha256(payload).hexdigest().encode()
+        file.write_bytes(b" ".join([commitindex.MAGIC, b"1", digest]) + b"\n" + payload)
+    agree(target)
+    assert not list(tmp_path.glob("written*"))
