@@ -58,8 +58,12 @@ def objects_dir(common_dir: Path) -> Path:
     return Path(override) if override else common_dir / "objects"
 
 
-def write(directory: Path, kind: str, body: bytes, algorithm: str = "sha1") -> str:
-    """Store one object (`blob`, `tree` or `commit`) and return its id."""
+def write(
+    directory: Path, kind: str, body: bytes, algorithm: str = "sha1", shared: int | None = None
+) -> str:
+    """Store one object (`blob`, `tree` or `commit`) and return its id. `shared`: the
+    repository's core.sharedRepository as `shared_perm` reads it (None: guessed from the
+    objects directory's mode)."""
     data = f"{kind} {len(body)}\0".encode("ascii") + body
     oid = object_id(data, algorithm)
     fan_out = directory / oid[:2]
@@ -69,25 +73,67 @@ def write(directory: Path, kind: str, body: bytes, algorithm: str = "sha1") -> s
         with contextlib.suppress(OSError):
             os.utime(path)
         return oid
-    shared = _shared_mode(directory)
+    guessed = _shared_mode(directory) if shared is None else None
     if not fan_out.is_dir():
         with contextlib.suppress(FileExistsError):
             fan_out.mkdir()
-            if shared is not None:
-                os.chmod(fan_out, shared)
+            if guessed is not None:
+                os.chmod(fan_out, guessed)
+            elif shared:
+                _adjust(fan_out, shared)
     tmp = fan_out / f"tmp_obj_{os.getpid()}_{os.urandom(4).hex()}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(zlib.compress(data))
-        if shared is not None:
+        if guessed is not None:
             os.chmod(tmp, 0o444)
+        elif shared:
+            _adjust(tmp, shared)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
     return oid
+
+
+_PERM_GROUP, _PERM_EVERYBODY = 0o660, 0o664
+
+
+def shared_perm(value: str | None) -> int:
+    """core.sharedRepository as git reads it: 0 (the umask alone), bits to add (`group`,
+    `all`), or minus an exact mode (`0640`). `value` None: the key without a value (true)."""
+    if value is None:
+        return _PERM_GROUP
+    word = value.strip().lower()
+    named = {"umask": 0, "group": _PERM_GROUP, "all": _PERM_EVERYBODY}
+    named.update(world=_PERM_EVERYBODY, everybody=_PERM_EVERYBODY)
+    if word in named:
+        return named[word]
+    try:
+        number = int(word, 8)
+    except ValueError:
+        return _PERM_GROUP if word in ("true", "yes", "on") else 0
+    if number in (0, 1, 2):
+        return (0, _PERM_GROUP, _PERM_EVERYBODY)[number]
+    return -(number & 0o666) if number & 0o600 == 0o600 else 0
+
+
+def _adjust(path: Path, shared: int) -> None:
+    """Give a new file or directory the mode git gives it in a shared repository (git's
+    adjust_shared_perm)."""
+    old = stat.S_IMODE(os.stat(path).st_mode)
+    tweak = -shared if shared < 0 else shared
+    if not old & stat.S_IWUSR:
+        tweak &= ~0o222
+    if old & stat.S_IXUSR:
+        tweak |= (tweak & 0o444) >> 2
+    new = (old & ~0o777) | tweak if shared < 0 else old | tweak
+    if path.is_dir():
+        new |= (new & 0o444) >> 2 | stat.S_ISGID
+    if new != old:
+        os.chmod(path, new)
 
 
 def _shared_mode(directory: Path) -> int | None:

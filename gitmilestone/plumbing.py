@@ -39,10 +39,11 @@ from gitmilestone.worktree import Trees
 COMMIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "post-commit")
 # Config that changes what `git commit` does or writes: hooks set in config, signing,
 # objects written with fsync (written here without, as git does by default), a sparse
-# checkout, end-of-line conversions git refuses (core.safecrlf), housekeeping.
+# checkout, end-of-line conversions git refuses (core.safecrlf), housekeeping; and the
+# modes of new objects (core.sharedRepository).
 _CONFIG = (
     r"^(hook\..*|commit\.gpgsign|core\.fsync.*|core\.attributesfile|core\.sparsecheckout"
-    r"|core\.safecrlf|gc\.auto|maintenance\..*)$"
+    r"|core\.safecrlf|core\.sharedrepository|gc\.auto|maintenance\..*)$"
 )
 _FALSE = ("false", "no", "off", "0")
 _GC_AUTO = 6700  # git's default gc.auto
@@ -96,12 +97,18 @@ def commit_file(
     if found is not None and found[0] != _FILE_MODE:
         return None
     store = objects.objects_dir(repo.common_dir)
-    oid = objects.write(store, "blob", data, algorithm)
+    shared = (
+        objects.shared_perm(settings["core.sharedrepository"])
+        if "core.sharedrepository" in settings
+        else 0
+    )
+    oid = objects.write(store, "blob", data, algorithm, shared)
     mode = _FILE_MODE
     for level in range(len(dirs), -1, -1):
         body = trees[level]
         key = (name if level == len(dirs) else dirs[level]).encode("utf-8", "surrogateescape")
-        oid = objects.write(store, "tree", _with(body, key, mode, oid, algorithm), algorithm)
+        tree = _with(body, key, mode, oid, algorithm)
+        oid = objects.write(store, "tree", tree, algorithm, shared)
         mode = _TREE_MODE
     _wait_for_index(repo)
     proc = repo.run(

@@ -270,3 +270,37 @@ def test_core_safecrlf_refuses_on_both_routes(
         outcomes.append((proc.returncode, proc.stdout, proc.stderr))
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][0] == 1 and "LF would be replaced by CRLF" in outcomes[0][2]
+
+
+@pytest.mark.parametrize("shared", ["group", "0660", "all", "0640"])
+def test_objects_get_the_modes_git_gives_a_shared_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: str
+) -> None:
+    # core.sharedRepository set after `git init`: git gives new object directories and
+    # files the modes the setting asks for, whatever the objects directory's own mode.
+    def configured(repo: Repo) -> Path:
+        repo.git("config", "core.sharedRepository", shared)
+        return repo.path
+
+    umask = os.umask(0o022)
+    try:
+        pair = twins(tmp_path, monkeypatch, configured)
+        for repo, _ in pair:
+            assert repo.gm("new", "Work", "--id", "work", "--step", "one").exit_code == 0
+        for args in (("claim", "work"), ("advance", "work", "--note", "n")):
+            ca, ran_a = git_commands(pair[0][0], pair[0][1], *args)
+            cb, ran_b = git_commands(pair[1][0], pair[1][1], *args)
+            assert (ca, cb) == (0, 0) and "commit-tree" in ran_a and "commit-tree" not in ran_b
+    finally:
+        os.umask(umask)
+    modes = [
+        {
+            p.relative_to(r.path).as_posix(): oct(p.stat().st_mode & 0o7777)
+            for p in (r.path / ".git" / "objects").rglob("*")
+            if p.name != "pack" and "info" not in p.parts
+        }
+        for r, _ in pair
+    ]
+    both = modes[0].keys() & modes[1].keys()
+    assert len(both) > 5
+    assert {p: modes[0][p] for p in both} == {p: modes[1][p] for p in both}
