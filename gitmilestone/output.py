@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -38,11 +39,15 @@ class Result:
 def run(as_json: bool, produce: Callable[[], Result]) -> None:
     """Run a command, print its result (text or `--json`) and exit with its code."""
     try:
-        code = emit(produce(), as_json)
-    except MilestoneError as exc:
-        code = fail(exc.code, exc.message, exc.exit_code, as_json, exc.details)
-    except KeyboardInterrupt:
-        code = fail("interrupted", "interrupted", 130, as_json)
+        try:
+            code = emit(produce(), as_json)
+        except MilestoneError as exc:
+            code = fail(exc.code, exc.message, exc.exit_code, as_json, exc.details)
+        except KeyboardInterrupt:
+            code = fail("interrupted", "interrupted", 130, as_json)
+        _flush()
+    except _Unwritable as exc:
+        code = _unwritable(exc.error)
     sys.exit(code)
 
 
@@ -59,11 +64,11 @@ def emit(result: Result, as_json: bool) -> int:
     else:
         text = result.text_out()
         if text:
-            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            _write(text if text.endswith("\n") else text + "\n")
         for warning in result.warnings:
-            sys.stderr.write(f"warning: {warning}\n")
+            _write(f"warning: {warning}\n", error=True)
         if result.error is not None:
-            sys.stderr.write(result.error[1] + "\n")
+            _write(result.error[1] + "\n", error=True)
     return result.exit_code
 
 
@@ -74,16 +79,86 @@ def fail(code: str, message: str, exit_code: int, as_json: bool, details: Any = 
             error["details"] = details
         _write_json({"schema_version": SCHEMA_VERSION, "ok": False, "data": None, "error": error})
     else:
-        sys.stderr.write(f"error: {message}\n")
+        _write(f"error: {message}\n", error=True)
     return exit_code
 
 
 def _write_json(envelope: dict[str, Any]) -> None:
     # Indented for a person at a terminal; compact for programs, where indenting a long
-    # `log` costs more than producing it.
-    indent = 2 if sys.stdout.isatty() else None
-    sys.stdout.write(json.dumps(envelope, ensure_ascii=False, indent=indent) + "\n")
+    # `log` costs more than producing it. Escaped to ASCII where stdout cannot take all of
+    # Unicode (PYTHONIOENCODING, a Latin-1 locale): still the same JSON.
+    out = sys.stdout
+    indent = 2 if out is not None and out.isatty() else None
+    ascii_only = out is not None and not _unicode(out.encoding)
+    _write(json.dumps(envelope, ensure_ascii=ascii_only, indent=indent) + "\n")
+
+
+class _Unwritable(Exception):
+    """The output could not be written (a full disk, an I/O error)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _unicode(encoding: str | None) -> bool:
+    import codecs
+
+    try:
+        return codecs.lookup(encoding or "ascii").name.startswith("utf")
+    except LookupError:
+        return False
+
+
+def _write(text: str, *, error: bool = False) -> None:
+    """Write to stdout (or stderr). A stream closed by whoever started the command takes
+    nothing; characters its encoding lacks are escaped (`\\xeb`) rather than fatal."""
+    stream = sys.stderr if error else sys.stdout
+    if stream is None:
+        return
+    try:
+        try:
+            stream.write(text)
+        except UnicodeEncodeError:
+            encoding = stream.encoding or "ascii"
+            stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
+    except BrokenPipeError:
+        raise  # `| head`: the entry points end quietly, as click does
+    except OSError as exc:
+        raise _Unwritable(exc) from None
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            try:
+                stream.flush()
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                raise _Unwritable(exc) from None
+
+
+def _unwritable(error: OSError) -> int:
+    """Say (on stderr) that the output was lost; the command's effect stands. Exit 1."""
+    with contextlib.suppress(OSError, ValueError):
+        # What is still buffered goes nowhere, rather than failing again at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    reason = error.strerror or str(error)
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.write(
+            f"error: the command ran, but its output could not be written ({reason}); "
+            "see what it did with `git log -1` or `git milestone show ID`\n"
+        )
+        sys.stderr.flush()
+    return 1
 
 
 def use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    return (
+        sys.stdout is not None
+        and sys.stdout.isatty()
+        and "NO_COLOR" not in os.environ
+        and os.environ.get("TERM") != "dumb"
+    )
