@@ -149,7 +149,26 @@ class _Server(MCPServer[None]):
         problem = not_text(arguments)
         if problem is not None:
             return failure("usage", f"{problem}; give text without lone surrogates")
-        return await super().call_tool(name, arguments, context)
+        from mcp.server.mcpserver.exceptions import ToolError
+        from pydantic import ValidationError
+
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as error:
+            # The SDK words an argument of the wrong type as its own text, without a code.
+            cause = error.__cause__
+            if not isinstance(cause, ValidationError):
+                raise
+            return failure("usage", wrong_types(name, cause))
+
+
+def wrong_types(tool: str, error: Any) -> str:
+    """What a pydantic `ValidationError` says of a tool's arguments, as one usage message."""
+    problems = [
+        ".".join(str(part) for part in problem["loc"]) + ": " + str(problem["msg"])
+        for problem in error.errors(include_url=False)
+    ]
+    return f"{tool}: {'; '.join(problems)}; nothing was done"
 
 
 def argument_names(fn: Callable[..., Any]) -> dict[str, tuple[str, ...]]:
@@ -271,7 +290,11 @@ def build(root: Path, as_actor: str | None, directory: str) -> MCPServer[None]:
             tuple[str, ...], Field(description="The steps, in order, one line each.")
         ] = (),
         milestone_id: Annotated[
-            str | None, Field(description="The id (default: a slug of the title).")
+            str | None,
+            Field(
+                validation_alias=AliasChoices("milestone_id", "id"),
+                description="The id (default: a slug of the title).",
+            ),
         ] = None,
         priority: Annotated[Literal["HIGH", "MEDIUM", "LOW"], Field(description="Priority.")] = (
             "MEDIUM"
@@ -418,7 +441,11 @@ def build(root: Path, as_actor: str | None, directory: str) -> MCPServer[None]:
     @app.register("log", READS)
     def log(
         milestone_id: Annotated[
-            str | None, Field(description="Only this milestone (default: all).")
+            str | None,
+            Field(
+                validation_alias=AliasChoices("milestone_id", "id"),
+                description="Only this milestone (default: all).",
+            ),
         ] = None,
         limit: Annotated[
             int | None, Field(ge=0, description="At most this many commits (default: all).")

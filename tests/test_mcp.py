@@ -301,3 +301,25 @@ def test_a_lone_surrogate_in_an_argument_is_a_tool_error(repo: Repo) -> None:
         "note: it is not valid UTF-8 text (byte \\xe9 at position 6)"
     )
     assert repo.head() == head and repo.git("status", "--porcelain") == ""
+
+
+def test_every_tool_naming_a_milestone_takes_id_and_a_wrong_type_is_a_usage_error(
+    repo: Repo,
+) -> None:
+    assert repo.gm("new", "Ready work", "--id", "ready", "--step", "one").exit_code == 0
+
+    async def session(client: Client) -> None:
+        made = ok(await client.call_tool("new", {"title": "By id", "id": "by-id", "steps": ["a"]}))
+        assert made["milestone"]["milestone_id"] == "by-id"
+        records = ok(await client.call_tool("log", {"id": "ready"}))["records"]
+        assert {r["milestone"] for r in records} == {"ready"}
+        head = repo.head()
+        wrong = await client.call_tool("advance", {"id": "ready", "step": "two"})
+        assert wrong.is_error and wrong.structured_content is not None
+        assert wrong.structured_content["code"] == "usage"
+        assert wrong.structured_content["message"].startswith("advance: step: ")
+        assert "nothing was done" in wrong.structured_content["message"]
+        assert wrong.content[0].text.startswith("usage: advance: step: ")  # type: ignore[union-attr]
+        assert repo.head() == head
+
+    serve(repo.path, "--as", "s1")(session)
