@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from gitmilestone import claims, git
+from gitmilestone import claims, git, registry
 from gitmilestone.claims import Claimant, Entry, Holder, Plan
 from gitmilestone.errors import GitFailed, OwnerConflict, Stale
-from gitmilestone.registry import Claim, Registry, Tally
+from gitmilestone.registry import Claim, Found, Registry, Tally
 
 ATTEMPTS = 8
 
@@ -85,6 +85,14 @@ class Claiming:
             return local
         return remote
 
+    def damaged(self) -> Found | None:
+        """The registry ref that decides, when it holds no entry (changed by hand)."""
+        if self.registry.remote is not None and self.fetched:
+            found = self.claim.remote
+        else:
+            found = self.claim.newest
+        return found if found is not None and found.entry is None else None
+
     def holder(self, name: str, now: datetime) -> Holder | None:
         """Who holds the milestone in the registry; None when it has no entry for it."""
         entry = self.entry(name, now)
@@ -101,7 +109,12 @@ class Claiming:
     ) -> bool:
         """Bring the registry to what the write's outcome needs before its branch commit.
         False: the registry moved, or was only now fetched: run the operation again on
-        what it says. Raises OwnerConflict when someone else holds it there."""
+        what it says. Raises OwnerConflict when someone else holds it there, or when its
+        entry there is damaged (nobody can tell who holds it)."""
+        damaged = self.damaged()
+        if damaged is not None and owner_after == who.name:
+            detail, fix = registry.damage(self.milestone_id, damaged, self.registry.remote)
+            raise OwnerConflict(f"{detail}; {fix}")
         found = claims.plan(
             self.entry(who.name, who.now),
             self.milestone_id,

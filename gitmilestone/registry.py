@@ -297,5 +297,24 @@ class Registry:
         return objects.write(directory, "commit", body, algorithm)
 
 
+def damage(milestone_id: str, found: Found, remote: str | None) -> tuple[str, str]:
+    """What to say of a registry ref that holds no entry the tool wrote (changed by hand):
+    nobody can tell who holds the milestone, so nothing may take it. (detail, fix)"""
+    what = "a commit without a claim" if found.is_commit else "not a commit"
+    where = local_ref(milestone_id)
+    detail = (
+        f"the claims registry's entry for {milestone_id} ({found.ref} at {found.sha[:9]}) is "
+        f"damaged ({what}): nobody can tell who holds {milestone_id}"
+    )
+    if found.ref.startswith(REMOTES) and remote is not None:
+        fix = f"git push {remote} :{where}"
+    else:
+        fix = f"git update-ref -d {where}"
+    return detail, (
+        f"read its history (`git log {found.ref}`); once nobody works on {milestone_id}, "
+        f"remove it (`{fix}`) and run the command again"
+    )
+
+
 def _sha(found: Found | None) -> str | None:
     return None if found is None else found.sha

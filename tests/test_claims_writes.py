@@ -235,3 +235,41 @@ def test_push_without_any_remote_is_refused_before_anything(work: Repo) -> None:
     ran = work.gm("claim", "work", "--push")
     assert ran.exit_code == 1 and "--push needs a remote" in ran.stderr
     assert work.head() == head and entry(work) is None
+
+
+@pytest.mark.parametrize("damage", ["blob", "empty commit"])
+def test_a_registry_entry_damaged_by_hand_is_no_free_claim(work: Repo, damage: str) -> None:
+    work.git("checkout", "-q", "-b", "feat-b")
+    assert work.gm("claim", "work", "--as", "bob").exit_code == 0
+    work.git("checkout", "-q", "main")  # where the file names nobody: only the registry knows
+    if damage == "blob":
+        made = subprocess.run(
+            ["git", "hash-object", "-w", "--stdin"],
+            cwd=work.path,
+            input="garbage\n",
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    else:
+        empty = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's empty tree
+        work.git("hash-object", "-w", "-t", "tree", "/dev/null")
+        made = subprocess.run(
+            ["git", "commit-tree", "-m", "x", empty],
+            cwd=work.path,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    bad = made.stdout.strip()
+    work.git("update-ref", REF, bad)
+    head = work.git("rev-parse", "HEAD")
+    ran = work.gm("claim", "work", "--as", "carol")
+    assert ran.exit_code == 3
+    assert REF in ran.stderr and "damaged" in ran.stderr and "update-ref -d" in ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert work.git("rev-parse", "HEAD") == head
+    assert work.git("rev-parse", REF).strip() == bad
+    doctor = json.loads(work.gm("doctor", "--json").stdout)["data"]["checks"]
+    checks = {c["check"]: c for c in doctor}
+    assert checks["claim work"]["ok"] is False and "damaged" in checks["claim work"]["detail"]

@@ -46,11 +46,11 @@ def check(ws: Workspace, milestones: Iterable[Milestone], add: Add) -> None:
             + ("brings its claims" if fetches else "does not bring its claims"),
             "" if fetches else "run `git milestone init`",
         )
-    entries = {
-        mid: claim.entry
-        for mid, claim in registry.Registry(ws.repo, remote).all().items()
-        if claim.entry is not None
-    }
+    known = registry.Registry(ws.repo, remote).all()
+    entries = {mid: claim.entry for mid, claim in known.items() if claim.entry is not None}
+    for mid, claim in sorted(known.items()):
+        if claim.newest is not None and claim.entry is None:
+            add(f"claim {mid}", False, *registry.damage(mid, claim.newest, remote))
     branch = git.current_branch(ws.repo)
     now = current_time()
     files = {m.milestone_id: m for m in milestones}
