@@ -191,6 +191,7 @@ def test_anyone_may_edit_when_nobody_holds_it_and_a_change_of_steps_takes_it(rep
         pytest.param(("edit", "work", "--set", "x-a b=1"), 2, "x-", id="set-space"),
         pytest.param(("edit", "work", "--set", "x-a"), 2, "x-a=JSON", id="set-no-value"),
         pytest.param(("edit", "work", "--set", "x-a=NaN"), 2, "not JSON", id="set-nan"),
+        pytest.param(("edit", "work", "--set", "x-a=1e999"), 2, "not JSON", id="set-overflow"),
         pytest.param(("edit", "work", "--set", "x-a=text"), 2, "not JSON", id="set-bare-text"),
         pytest.param(
             ("edit", "work", "--set", 'x-a={"k": 1, "k": 2}'), 2, "not JSON", id="set-twice"
