@@ -167,6 +167,17 @@ def test_validate_reports_a_missing_path(repo: Repo) -> None:
     assert ran.stdout.startswith("MILESTONES/nope.json: M001 $: no such file")
 
 
+def test_validate_takes_milestone_ids_as_fix_does(repo: Repo) -> None:
+    repo.write("MILESTONES/deploy-dashboard.json", seed_with(lambda d: None))
+    repo.write("MILESTONES/broken.json", "{")
+    ran = repo.gm("validate", "deploy-dashboard")
+    assert ran.exit_code == 0, ran.stdout
+    assert "1 milestone file(s) checked, no problems" in ran.stdout
+    ran = repo.gm("validate", "nope")
+    assert ran.exit_code == 1
+    assert ran.stdout.startswith("nope: M001 $: no such file")
+
+
 def test_validate_works_from_a_subdirectory(repo: Repo) -> None:
     repo.write(SEED_FILE, seed_bytes())
     (repo.path / "src").mkdir()

@@ -75,7 +75,8 @@ def validate_command(
     as_actor: str | None,
     no_commit: bool,
 ) -> None:
-    """Check milestone files (every one in the milestone directory when no PATH is given).
+    """Check milestone files (every one in the milestone directory when no PATH is given; a
+    PATH may be a milestone id).
 
     Prints one problem per line, `file: CODE $.json.path: what is wrong; how to fix`.
     Exits 1 when there is any problem. The git hooks run `--staged` (pre-commit) and

@@ -19,8 +19,17 @@ def schema() -> Result:
 
 def validate(ws: Workspace, paths: tuple[Path, ...]) -> Result:
     """Check the given files, or every milestone in the milestone directory."""
-    checked = [ws.check(p) for p in paths] if paths else ws.all()
+    checked = [ws.check(_file(ws, p)) for p in paths] if paths else ws.all()
     return report(checked)
+
+
+def _file(ws: Workspace, path: Path) -> Path:
+    """PATH itself, or the milestone file of that id when PATH is a bare name that is not a
+    file here (`validate deploy-dashboard`, as `validate --fix` takes ids)."""
+    if path.exists() or len(path.parts) != 1 or path.suffix == ".json":
+        return path
+    candidate = ws.directory / f"{path.name}.json"
+    return candidate if candidate.is_file() else path
 
 
 def report(checked: list[Checked], extra: list[Finding] | None = None) -> Result:
