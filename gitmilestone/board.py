@@ -16,6 +16,7 @@ from typing import Any
 
 from gitmilestone import render
 from gitmilestone.model import STATUSES
+from gitmilestone.text import printable
 
 START = "<!-- milestones:start -->"
 END = "<!-- milestones:end -->"
@@ -31,10 +32,16 @@ _MD_INLINE = re.compile(r"([\\`*_\[\]|~$])")
 _MD_ORDERED = re.compile(r"\d+(?=[.)])")
 
 
+def one_line(text: object) -> str:
+    """User text on one line, with controls and invisible characters (a right-to-left
+    override would turn the rest of the line around) shown as escapes, as in the terminal."""
+    return printable(" ".join(str(text).split()))
+
+
 def md(text: str) -> str:
     """User text as literal Markdown on one line (table pipes included)."""
-    one_line = " ".join(str(text).split())
-    entities = re.sub("[&<>]", lambda m: _MD_ENTITY[m[0]], one_line)
+    line = one_line(text)
+    entities = re.sub("[&<>]", lambda m: _MD_ENTITY[m[0]], line)
     escaped = _MD_INLINE.sub(r"\\\1", entities)
     ordered = _MD_ORDERED.match(escaped)
     if ordered:
@@ -46,10 +53,10 @@ def md(text: str) -> str:
 
 def code(text: str) -> str:
     """User text as a Markdown code span, fenced so that backticks inside stay literal."""
-    one_line = " ".join(str(text).split())
-    fence = "`" * (max((len(r) for r in re.findall("`+", one_line)), default=0) + 1)
-    pad = " " if one_line.startswith("`") or one_line.endswith("`") else ""
-    return f"{fence}{pad}{one_line}{pad}{fence}"
+    line = one_line(text)
+    fence = "`" * (max((len(r) for r in re.findall("`+", line)), default=0) + 1)
+    pad = " " if line.startswith("`") or line.endswith("`") else ""
+    return f"{fence}{pad}{line}{pad}{fence}"
 
 
 def node_id(milestone_id: str) -> str:
@@ -65,7 +72,7 @@ def mermaid_label(text: str) -> str:
     """Text for inside a quoted Mermaid label: quotes, markup and entity starts encoded as
     Mermaid's `#code;` entities, so the label can neither close early nor become HTML."""
     out = []
-    for ch in " ".join(str(text).split()):
+    for ch in one_line(text):
         if ch in _MERMAID_ENTITY:
             out.append(_MERMAID_ENTITY[ch])
         elif ch in "`;|":
@@ -202,7 +209,7 @@ border-radius:4px;vertical-align:middle;overflow:hidden}
 
 
 def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    return html.escape(printable(str(text), lines=True), quote=True)
 
 
 def _html_list(texts: Sequence[str]) -> str:

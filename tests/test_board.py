@@ -306,3 +306,25 @@ def test_update_refuses_a_file_outside_the_repository(seeded: Repo, tmp_path: Pa
     assert ran.exit_code == 1
     assert "is outside this repository" in ran.stderr
     assert not (tmp_path / "elsewhere.md").exists()
+
+
+def test_bidi_and_invisible_characters_are_shown_not_obeyed(repo: Repo, tmp_path: Path) -> None:
+    # A right-to-left override would turn the rest of the line around where it is read.
+    title = "Pay \u202eten\u202c invoices\u200b now"
+    assert repo.gm("new", title, "--id", "pay", "--step", "Check \u2066x\u2069").exit_code == 0
+    html_file = tmp_path / "board.html"
+    assert repo.gm("board", "--update", "STATE.md", "--html", str(html_file)).exit_code == 0
+    for where in (repo.read("STATE.md"), html_file.read_text()):
+        for ch in "\u202e\u202c\u200b\u2066\u2069":
+            assert ch not in where
+        assert "u202e" in where and "u2066" in where
+    (graph,) = mermaid_blocks(repo.read("STATE.md"))
+    assert "u202e" in check_mermaid(graph)["m_pay"]
+
+
+def test_a_page_that_cannot_be_written_is_an_error_not_a_traceback(seeded: Repo) -> None:
+    seeded.write("notes.txt", "a file, not a directory\n")
+    ran = seeded.gm("board", "--html", "notes.txt/board.html")
+    assert ran.exit_code == 1
+    assert "notes.txt/board.html: cannot write the page" in ran.stderr
+    assert "Traceback" not in ran.stderr + ran.stdout

@@ -9,6 +9,7 @@ from typing import Any
 from gitmilestone import board as render_board
 from gitmilestone import holding, marked, messages, store, textfiles
 from gitmilestone.claims import Holder
+from gitmilestone.errors import Invalid
 from gitmilestone.model import CLOSED, PRIORITIES
 from gitmilestone.output import Result
 from gitmilestone.summary import Summary, to_dict
@@ -53,7 +54,14 @@ def board(
         data["update"] = _update(ws, update, content, commit)
         lines.append(_said(data["update"]))
     if html_file is not None:
-        store.write_atomic(html_file, render_board.html_page(items, statuses, ws.settings.dir))
+        page = render_board.html_page(items, statuses, ws.settings.dir)
+        try:
+            store.write_atomic(html_file, page)
+        except OSError as exc:
+            raise Invalid(
+                f"{html_file}: cannot write the page ({exc.strerror or exc}); give a file "
+                "in a directory you can write to"
+            ) from None
         data["html"] = str(html_file)
         lines.append(f"{html_file}: wrote the board for {len(items)} milestone(s)")
     return Result(data, "\n".join(lines) if lines else block.rstrip("\n"))

@@ -16,6 +16,7 @@ from gitmilestone.model import CLOSED, PRIORITIES
 from gitmilestone.output import Result
 from gitmilestone.rules import lease_active
 from gitmilestone.summary import Summary
+from gitmilestone.text import printable
 from gitmilestone.workspace import Workspace, current_time
 
 # A token is about four characters; the text and the whole `--json` document each stay
@@ -34,8 +35,10 @@ MORE = "`git milestone list`"
 
 
 def _short(text: str, width: int) -> str:
-    # One line however the file was written: the briefing is counted in characters.
-    return render.clip(" ".join(text.split()), width)
+    # One line however the file was written: the briefing is counted in characters. What
+    # an agent cannot see (a right-to-left override, tag characters spelling hidden text)
+    # is shown as an escape before the clip, so the escapes count against the budget.
+    return render.clip(printable(" ".join(text.split())), width)
 
 
 def _item(m: Summary, h: Holder) -> dict[str, Any]:
