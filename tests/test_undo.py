@@ -96,3 +96,22 @@ def test_undo_refuses_with_a_clear_message(
     assert message in ran.stderr
     assert "Traceback" not in ran.stderr
     assert (repo.head(), repo.read(FILE)) == (head, text)
+
+
+def test_undoing_the_deletion_of_a_milestone_file_brings_it_back(hooked: Repo) -> None:
+    start(hooked)
+    assert hooked.gm("advance", ID, env=histories.at(3)).exit_code == 0
+    kept = doc(hooked)
+    hooked.git("rm", "-q", FILE)
+    hooked.git("commit", "-q", "--no-verify", "-m", "drop it")
+    assert hooked.gm("validate", "--range", "HEAD").exit_code == 1  # M206
+    assert undo(hooked, 9) == (0, "")
+    d = doc(hooked)
+    assert d["revision"] == kept["revision"] + 1  # type: ignore[operator]
+    assert d["steps"] == kept["steps"] and d["status"] == kept["status"]
+    assert (
+        hooked.git("log", "-1", "--format=%(trailers:key=Milestone-Action,valueonly)").strip()
+        == "undo"
+    )
+    assert hooked.gm("validate", "--range", "HEAD").exit_code == 0
+    assert hooked.git("status", "--porcelain").strip() == ""

@@ -252,12 +252,15 @@ def undo(ws: Workspace, milestone_id: str, *, commit: bool) -> Result:
     head = None if head_data is None else check_bytes(rel, head_data, milestone_id).milestone
 
     def run(current: Milestone | None, actor: Actor) -> Outcome:
+        deleted = current is None and head_data is None and not ws.path_for(milestone_id).exists()
+        if deleted:
+            current = before  # the last change deleted the file: undoing it brings it back
         if current is None:
             raise NotFound(
                 f"no milestone {milestone_id!r} in {ws.settings.dir}/; "
                 "see `git milestone list --all`"
             )
-        if head is None or current.to_dict() != head.to_dict():
+        if not deleted and (head is None or current.to_dict() != head.to_dict()):
             raise Stale(
                 f"{rel} differs from its last commit, so its last change is not what is in "
                 f"the file; commit or discard that change first (`git diff -- {rel}`)"
