@@ -181,6 +181,8 @@ def test_anyone_may_edit_when_nobody_holds_it_and_a_change_of_steps_takes_it(rep
         pytest.param(("step", "move", "work", "1"), 2, "--to", id="move-without-to"),
         pytest.param(("step", "remove", "work", "1"), 1, "--force", id="remove-started"),
         pytest.param(("edit", "work", "--title", " "), 2, "--title", id="blank-title"),
+        pytest.param(("edit", "work", "--file", ""), 2, "--file", id="empty-file"),
+        pytest.param(("edit", "work", "--needs", " "), 2, "--needs", id="blank-needs"),
         pytest.param(("edit", "work", "--title", "a\nb"), 2, "--title", id="two-line-title"),
         pytest.param(("edit", "work", "--needs", "a\u2028b"), 2, "--needs", id="needs-u2028"),
         pytest.param(
@@ -229,3 +231,11 @@ def test_help_says_who_may_edit(repo: Repo) -> None:
         text = " ".join(ok(repo.gm(*command, "--help")).stdout.split())
         assert "anyone when nobody holds" in text, command
         assert "exit 3" in text, command
+
+
+def test_new_refuses_an_empty_file_or_need(repo: Repo) -> None:
+    head = repo.head()
+    for option in ("--file", "--needs"):
+        ran = repo.gm("new", "Work", "--step", "a", option, "")
+        assert ran.exit_code == 2 and option in ran.stderr, ran.stderr
+    assert repo.head() == head and repo.git("status", "--porcelain") == ""

@@ -323,3 +323,10 @@ def test_every_tool_naming_a_milestone_takes_id_and_a_wrong_type_is_a_usage_erro
         assert repo.head() == head
 
     serve(repo.path, "--as", "s1")(session)
+
+
+def test_a_blank_or_invisible_as_is_refused_before_serving(repo: Repo) -> None:
+    for name in ("", "  ", "ali\u200bce"):
+        ran = repo.gm("mcp", "--as", name)
+        assert ran.exit_code == 2, (name, ran.stdout, ran.stderr)
+        assert "--as" in ran.stderr

@@ -45,6 +45,11 @@ def mcp_command(repo_dir: Path | None, as_actor: str | None) -> None:
     """
 
     def serve() -> Result:
+        if as_actor is not None:
+            from gitmilestone.workspace import actor_name
+
+            # Refused before serving, as every command refuses it, not at each tool call.
+            actor_name(as_actor, "--as")
         try:
             from gitmilestone import mcp_server
         except ModuleNotFoundError as exc:

@@ -8,7 +8,7 @@ from pathlib import PurePath
 from typing import Any
 
 from gitmilestone import editing
-from gitmilestone.commands.write import _existing
+from gitmilestone.commands.write import _existing, check_values
 from gitmilestone.errors import UsageError
 from gitmilestone.output import Result
 from gitmilestone.rules import decode
@@ -59,9 +59,8 @@ def edit(ws: Workspace, milestone_id: str, edits: editing.Edits, *, commit: bool
         check_id(dep)
     if edits.title is not None:
         check_line(edits.title, "--title", "a title")
-    for option, values in (("--file", edits.add_files), ("--needs", edits.add_needs)):
-        for value in values:
-            check_line(value, option)
+    check_values("--file", edits.add_files)
+    check_values("--needs", edits.add_needs)
 
     def op(m: Any, actor: Any) -> Any:
         graph = _graph(ws) if edits.add_deps else None

@@ -62,6 +62,15 @@ def _existing(
     return _result(ws, ws.write(milestone_id, run, commit=commit, env=env))
 
 
+def check_values(option: str, values: tuple[str, ...]) -> None:
+    """Each value of a repeated one-line option: one line, and not blank (an empty related
+    file or need says nothing and cannot be removed by name later)."""
+    for value in values:
+        check_line(value, option)
+        if not value.strip():
+            raise UsageError(f"{option}: give a value; an empty one says nothing")
+
+
 def new(
     ws: Workspace,
     title: str,
@@ -89,6 +98,8 @@ def new(
         check_id(dep)
     if any(not s.strip() for s in steps):
         raise UsageError("--step: a step needs a description")
+    check_values("--file", files)
+    check_values("--needs", needs)
 
     from gitmilestone.schema import REPO_COPY, REPO_REF
 
