@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from gitmilestone.messages import record_dict
 from gitmilestone.model import Milestone
 
 if TYPE_CHECKING:
@@ -159,19 +160,7 @@ class Entry(NamedTuple):
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "commit": self.commit,
-            "when": self.when,
-            "milestone": self.milestone,
-            "action": self.action,
-            "actor": self.actor,
-            "owner": self.owner,
-            "status": self.status,
-            "progress": self.progress,
-            "revision": self.revision,
-            "steps": [{"step": n, "status": s} for n, s in self.steps],
-            "forced": self.forced,
-            "previous_owner": self.previous_owner,
-            "subject": self.subject,
+            **record_dict(self),
             "file": self.file,
             "kind": self.kind,
             "change": self.change,

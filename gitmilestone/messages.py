@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitmilestone.model import Milestone
 from gitmilestone.text import printable
+
+if TYPE_CHECKING:
+    from gitmilestone import changes
 
 NONE = "none"
 SUBJECT_MAX = 72
@@ -221,21 +224,27 @@ class Record(NamedTuple):
     previous_owner: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "commit": self.commit,
-            "when": self.when,
-            "milestone": self.milestone,
-            "action": self.action,
-            "actor": self.actor,
-            "owner": self.owner,
-            "status": self.status,
-            "progress": self.progress,
-            "revision": self.revision,
-            "steps": [{"step": n, "status": s} for n, s in self.steps],
-            "forced": self.forced,
-            "previous_owner": self.previous_owner,
-            "subject": self.subject,
-        }
+        return record_dict(self)
+
+
+def record_dict(r: Record | changes.Entry) -> dict[str, object]:
+    """The fields a commit's trailers tell, as `--json` shows them: the whole of a
+    `Record` (`resume`'s recent commits), the start of a `log` entry."""
+    return {
+        "commit": r.commit,
+        "when": r.when,
+        "milestone": r.milestone,
+        "action": r.action,
+        "actor": r.actor,
+        "owner": r.owner,
+        "status": r.status,
+        "progress": r.progress,
+        "revision": r.revision,
+        "steps": [{"step": n, "status": s} for n, s in r.steps],
+        "forced": r.forced,
+        "previous_owner": r.previous_owner,
+        "subject": r.subject,
+    }
 
 
 def _int(value: str | None) -> int | None:
