@@ -16,7 +16,6 @@ One rule for every command (and the guard, through `rules.held_by_other`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,12 +23,13 @@ from gitmilestone import timestamps
 from gitmilestone.claims import Holder, held_elsewhere
 from gitmilestone.errors import Invalid, OwnerConflict
 from gitmilestone.model import Milestone, derive_progress
+from gitmilestone.records import frozen, replace
 from gitmilestone.rules import held_by_other
 
 TICK = timedelta(milliseconds=1)
 
 
-@dataclass(frozen=True)
+@frozen
 class Actor:
     """Who acts, when, and how long a claim lasts; and who holds the milestone in the
     claims registry (None: the registry has no entry for it, so its file says)."""
@@ -40,7 +40,7 @@ class Actor:
     holder: Holder | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Access:
     """What `may_write` allows: the owner after the write, and the takeover to record."""
 

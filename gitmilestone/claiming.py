@@ -14,19 +14,19 @@ push refused because someone moved it means: fetch, decide again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from gitmilestone import claims, git, registry
 from gitmilestone.claims import Claimant, Entry, Holder, Plan
 from gitmilestone.errors import GitFailed, OwnerConflict, Stale
+from gitmilestone.records import frozen
 from gitmilestone.registry import Claim, Found, Registry, Tally
 
 ATTEMPTS = 8
 
 
-@dataclass(frozen=True)
+@frozen
 class Report:
     """What a write did to the registry, for `--json` (`claim` in a write's result)."""
 

@@ -10,12 +10,12 @@ other tools.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from gitmilestone import timestamps
 from gitmilestone.errors import OwnerConflict
 from gitmilestone.messages import subject
+from gitmilestone.records import frozen, replace
 
 NONE = "none"
 # The action of an entry that puts back the one before a failed branch commit.
@@ -41,7 +41,7 @@ _KEYS = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class Entry:
     """One state of a milestone's claim: its holder (None: free), where they work, since
     when, their last renewal and lease; and who made this change, how and when."""
@@ -231,7 +231,7 @@ def held_elsewhere(milestone_id: str, holder: Holder, lease: timedelta) -> Owner
     )
 
 
-@dataclass(frozen=True)
+@frozen
 class Claimant:
     """Who changes the registry, from where, when, and with which lease."""
 
@@ -310,7 +310,7 @@ def _next(entry: Entry, who: Claimant, now: datetime, **changes: object) -> Entr
         "forced": False,
     }
     fields.update(changes)
-    return replace(entry, **fields)  # type: ignore[arg-type]
+    return replace(entry, **fields)
 
 
 def restored(old: Entry | None, current: Entry, who: Claimant) -> Entry:
@@ -330,7 +330,7 @@ def restored(old: Entry | None, current: Entry, who: Claimant) -> Entry:
     return replace(old, action=RESTORE, actor=who.name, at=now, sequence=current.sequence + 1)
 
 
-@dataclass(frozen=True)
+@frozen
 class Holder:
     """Who holds a milestone, all things considered: the registry where it has an entry for
     the milestone (whatever this branch's file says), else the file's owner."""
@@ -382,7 +382,7 @@ def holder(
     return entry.holding(now)
 
 
-@dataclass(frozen=True)
+@frozen
 class Plan:
     """The registry change a write needs: a take or renewal goes to the registry before the
     branch commit (`first`), a release after it, so that a crash in between can only leave

@@ -14,9 +14,10 @@ files' owner and `_by` fields and git config. git's completion is never replaced
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import click
+
+from gitmilestone.records import frozen
 
 SHELLS = ("bash", "zsh", "fish")
 # The fields of a milestone file that name someone, for completing --as, --owner, --actor.
@@ -29,7 +30,7 @@ _DIR_SED = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Value:
     """What an option's value or an argument is, for completing it."""
 
@@ -37,14 +38,14 @@ class Value:
     choices: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Option:
     names: tuple[str, ...]
     help: str
     value: Value | None  # None: a flag
 
 
-@dataclass(frozen=True)
+@frozen
 class Spec:
     """One command as completion sees it."""
 

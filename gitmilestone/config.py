@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
 
 from gitmilestone import timestamps
 from gitmilestone.errors import Invalid
+from gitmilestone.records import frozen, replace
 
 CONFIG_FILE = ".gitmilestone.toml"
 DEFAULT_DIR = "MILESTONES"
@@ -16,7 +16,7 @@ DEFAULT_LEASE = timedelta(hours=2)
 _KEYS = ("dir", "lease", "claims_remote")
 
 
-@dataclass(frozen=True)
+@frozen
 class Settings:
     dir: str = DEFAULT_DIR
     lease: timedelta = DEFAULT_LEASE

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from typing import Any
 
 from gitmilestone.errors import Invalid, NotFound, UsageError
 from gitmilestone.messages import Change
 from gitmilestone.model import Context, Milestone, Priority, Status, Step
+from gitmilestone.records import frozen, replace
 from gitmilestone.workflow import (
     Actor,
     Outcome,
@@ -44,7 +44,7 @@ FIELD_ORDER = (
 MAX_TITLE = 200
 
 
-@dataclass(frozen=True)
+@frozen
 class Edits:
     """What `edit` is asked to change; None or empty leaves a field as it is."""
 

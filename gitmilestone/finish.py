@@ -10,12 +10,12 @@ does it for a change `--no-commit` staged on purpose.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from gitmilestone import git, journal, preflight, worktree
+from gitmilestone.records import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Finished:
     """What was done: `committed` (with `commit`), or `index` (the commit had landed)."""
 

@@ -13,16 +13,16 @@ import re
 import subprocess
 import time
 from collections.abc import Generator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from gitmilestone.errors import CommitRefused, GitFailed, IndexLocked, Invalid, NotFound
+from gitmilestone.records import frozen
 
 EMPTY_TREE_SHA1 = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _CHUNK = 1 << 16
 
 
-@dataclass(frozen=True)
+@frozen
 class Repo:
     root: Path
     git_dir: Path

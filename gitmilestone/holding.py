@@ -7,12 +7,12 @@ Reads stay cheap: every milestone's claim comes from one `git for-each-ref`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from gitmilestone import claims, git
 from gitmilestone.claims import Entry, Holder
+from gitmilestone.records import replace
 from gitmilestone.rules import Leased, lease_active, lease_end
 
 if TYPE_CHECKING:

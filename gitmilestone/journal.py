@@ -18,10 +18,10 @@ import contextlib
 import json
 import os
 import re
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from gitmilestone import store
+from gitmilestone.records import asdict, field, frozen
 
 DIRECTORY = "milestone-journal"
 BACKUPS = "milestone-recovered"
@@ -29,7 +29,7 @@ BACKUPS = "milestone-recovered"
 _TEMPORARY = re.compile(r"\.(?P<name>.+)\.(?P<pid>\d+)\.tmp")
 
 
-@dataclass(frozen=True)
+@frozen
 class Entry:
     """One write in flight."""
 

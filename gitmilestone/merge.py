@@ -14,11 +14,11 @@ of one plain field, are a conflict: never a silent pick.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from gitmilestone import matching, timestamps
 from gitmilestone.model import derive_progress
+from gitmilestone.records import field, mutable
 
 Doc = Mapping[str, Any]
 _TIMES = frozenset(
@@ -32,7 +32,7 @@ HANDOFF = ("next_session_should", "handoff_notes", "handoff_by", "handoff_at", "
 _STEP_RANK = {"pending": 0, "blocked": 1, "in_progress": 2, "skipped": 3, "completed": 3}
 
 
-@dataclass
+@mutable
 class Merged:
     document: dict[str, Any]
     conflicts: list[str] = field(default_factory=list)

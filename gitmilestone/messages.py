@@ -12,10 +12,10 @@ whose every value is one line from the milestone itself, is always the last para
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from gitmilestone.model import Milestone
+from gitmilestone.records import field, frozen
 from gitmilestone.text import printable
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ _CUT = "------------------------ >8 ------------------------"
 _CUT_DEFUSED = "------------------------ 8< ------------------------"
 
 
-@dataclass(frozen=True)
+@frozen
 class Change:
     """What a command did, for the commit message.
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from gitmilestone import timestamps
+from gitmilestone.records import field, frozen
 
 Priority = Literal["HIGH", "MEDIUM", "LOW"]
 Status = Literal["pending", "in_progress", "blocked", "completed", "abandoned"]
@@ -50,7 +50,7 @@ def _time(value: Any) -> datetime | None:
     return None if value is None else timestamps.parse(value)
 
 
-@dataclass(frozen=True)
+@frozen
 class Step:
     step: int
     description: str
@@ -95,7 +95,7 @@ class Step:
         return out
 
 
-@dataclass(frozen=True)
+@frozen
 class Context:
     why: str | None = None
     related_files: tuple[str, ...] | None = None
@@ -124,7 +124,7 @@ class Context:
         return out
 
 
-@dataclass(frozen=True)
+@frozen
 class Milestone:
     milestone_id: str
     title: str

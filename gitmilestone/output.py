@@ -7,14 +7,14 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from gitmilestone import SCHEMA_VERSION
 from gitmilestone.errors import MilestoneError
+from gitmilestone.records import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Result:
     """What a command produced: data for `--json`, text for people, and its exit code.
 

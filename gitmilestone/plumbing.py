@@ -26,11 +26,11 @@ import os
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from gitmilestone import git, objects
 from gitmilestone.errors import CommitRefused, GitFailed, Stale
+from gitmilestone.records import frozen
 from gitmilestone.worktree import Trees
 
 # The hooks `git commit` runs. Others it may start (post-index-change,
@@ -51,7 +51,7 @@ _FILE_MODE = b"100644"
 _TREE_MODE = b"40000"
 
 
-@dataclass(frozen=True)
+@frozen
 class Committed:
     """A commit made here: its id, and whether the file's index entry was updated (False:
     git could not take the index lock; the next command brings the entry to HEAD's)."""

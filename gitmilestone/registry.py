@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from gitmilestone import claims, git, objects
 from gitmilestone.claims import Entry
 from gitmilestone.errors import GitFailed
+from gitmilestone.records import frozen, mutable
 
 PREFIX = "refs/milestones/claims/"
 REMOTES = "refs/milestones/remotes/"
@@ -68,7 +68,7 @@ def tracking_ref(remote: str, milestone_id: str) -> str:
     return f"{REMOTES}{remote}/claims/{milestone_id}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Found:
     """One registry ref as read: its commit and the entry it carries (None: unreadable)."""
 
@@ -78,7 +78,7 @@ class Found:
     entry: Entry | None
 
 
-@dataclass(frozen=True)
+@frozen
 class Claim:
     """What this clone knows of one milestone's claim: the newest entry, this repository's
     own ref, and the claims remote's copy (as last fetched)."""
@@ -126,7 +126,7 @@ def _rank(found: Found) -> tuple[int, int]:
     return (sequence, 0 if found.ref.startswith(PREFIX) else 1)
 
 
-@dataclass
+@mutable
 class Tally:
     """The exchanges with the claims remote, counted over one command (`--json` results)."""
 

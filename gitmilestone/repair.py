@@ -15,12 +15,11 @@ milestone nor renews its holder's lease.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
 from gitmilestone import timestamps
 from gitmilestone.errors import Invalid
 from gitmilestone.messages import Change
 from gitmilestone.model import Milestone
+from gitmilestone.records import frozen, replace
 from gitmilestone.rules import Checked, Finding, _timestamp_paths, milestone_findings
 from gitmilestone.workflow import Actor, Outcome, written
 
@@ -30,7 +29,7 @@ TIMESTAMPS = "timestamps"
 REPAIRS = frozenset({"M004", "M101", "M102"})
 
 
-@dataclass(frozen=True)
+@frozen
 class Plan:
     """What repairing a file would fix, and the problems no repair can (then it is left)."""
 

@@ -6,18 +6,18 @@ import json
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from gitmilestone import timestamps
 from gitmilestone.claims import Holder
 from gitmilestone.model import DONE_STEP, Milestone, Step, can_transition, derive_progress
+from gitmilestone.records import field, frozen
 
 MAX_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class Finding:
     file: str
     code: str
@@ -31,7 +31,7 @@ class Finding:
         return {"code": self.code, "file": self.file, "path": self.path, "message": self.message}
 
 
-@dataclass(frozen=True)
+@frozen
 class Checked:
     """The outcome of checking one file: the milestone when it could be read, and findings."""
 

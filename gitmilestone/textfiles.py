@@ -6,18 +6,18 @@ file is put back and nothing stays staged)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from gitmilestone import git, store
 from gitmilestone.errors import Invalid
+from gitmilestone.records import frozen
 from gitmilestone.workspace import Workspace
 
 # Given the file's text (None: no such file), the text it should have.
 Edit = Callable[[str | None], str]
 
 
-@dataclass(frozen=True)
+@frozen
 class Planned:
     """What writing would do: each file's original bytes, and the new text of those that
     change."""
@@ -26,7 +26,7 @@ class Planned:
     new: dict[Path, str]
 
 
-@dataclass(frozen=True)
+@frozen
 class Written:
     changed: list[str]
     commit: str | None

@@ -10,13 +10,13 @@ hooks or `validate --range` would refuse is refused here, with what to do instea
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
 from typing import Any
 
 from gitmilestone.access import Actor, may_write, stamp, written
 from gitmilestone.errors import Invalid
 from gitmilestone.messages import Change
 from gitmilestone.model import TRANSITIONS, Milestone, can_transition
+from gitmilestone.records import fields, replace
 from gitmilestone.rules import change_findings, milestone_findings, same_steps, steps_changed
 from gitmilestone.workflow import Outcome
 
@@ -56,7 +56,7 @@ def undo(
         for s, now in zip(before.steps, same_steps(current, before), strict=True)
     )
     restored: dict[str, Any] = {
-        f.name: getattr(before, f.name) for f in fields(before) if f.name not in _STAMPED
+        name: getattr(before, name) for name in fields(before) if name not in _STAMPED
     }
     restored.update(steps=steps, owner=access.owner if changed else before.owner)
     new = written(current, actor, **restored)

@@ -9,7 +9,6 @@ owner's own writes only).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +24,7 @@ from gitmilestone.model import (
     Step,
     StepStatus,
 )
+from gitmilestone.records import replace
 from gitmilestone.text import check_line
 
 __all__ = ["TICK", "Access", "Actor", "Outcome", "may_write", "stamp", "written"]

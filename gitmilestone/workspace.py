@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +25,7 @@ from gitmilestone.errors import (
 )
 from gitmilestone.messages import Change, format_message
 from gitmilestone.model import Milestone
+from gitmilestone.records import frozen
 from gitmilestone.registry import Tally
 from gitmilestone.rules import Checked
 from gitmilestone.text import check_name
@@ -57,7 +57,7 @@ def current_time() -> datetime:
     return datetime.now(timezone.utc)
 
 
-@dataclass(frozen=True)
+@frozen
 class WriteResult:
     milestone: Milestone
     change: Change | None

@@ -10,17 +10,16 @@ is hashed here as git would store it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from gitmilestone import git
 from gitmilestone.errors import Invalid
+from gitmilestone.records import field, frozen
 
 # HEAD's commit id, and the objects (id, type, contents; None: missing) of its root tree and
 # of each directory's tree down to a file's.
 Trees = tuple[str, tuple[tuple[str, str, bytes] | None, ...]]
 
 
-@dataclass(frozen=True)
+@frozen
 class FileState:
     """The blob id of one path in HEAD, in the index (stage 0) and in the working tree;
     None where there is none."""

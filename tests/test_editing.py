@@ -3,8 +3,6 @@ result is a file the validator and the pre-commit guard accept."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,6 +12,7 @@ from gitmilestone.editing import Edits
 from gitmilestone.errors import Invalid, MilestoneError, NotFound, OwnerConflict, UsageError
 from gitmilestone.messages import Change, trailers
 from gitmilestone.model import Context, Milestone
+from gitmilestone.records import replace
 from tests.test_workflow import (
     ALICE,
     BOB,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import stat
@@ -17,6 +16,7 @@ import pytest
 from gitmilestone import history, timestamps, trail
 from gitmilestone.messages import Change, format_message
 from gitmilestone.model import Milestone
+from gitmilestone.records import replace
 from gitmilestone.workflow import Actor, create
 from tests.conftest import T0, Repo
 
@@ -286,7 +286,7 @@ def test_build_filters_stops_at_the_limit_and_reads_only_the_edge_of_a_window() 
 def tool_message() -> str:
     actor = Actor("alice", timestamps.parse(T0), timedelta(hours=2))
     m, change = create("m", "Title", actor, steps=("a", "b"))
-    change = dataclasses.replace(change, note="Checked the logs.\n#1 and\n--- stay inert")
+    change = replace(change, note="Checked the logs.\n#1 and\n--- stay inert")
     return format_message(m, change, "alice")
 
 

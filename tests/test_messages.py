@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -19,6 +18,7 @@ from gitmilestone.messages import (
     trailers,
 )
 from gitmilestone.model import Milestone
+from gitmilestone.records import replace
 from gitmilestone.workflow import Actor
 
 T0 = datetime(2025, 11, 15, 1, 0, tzinfo=timezone.utc)

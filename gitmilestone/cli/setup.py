@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -16,6 +15,7 @@ from gitmilestone.cli.common import (
     writes,
 )
 from gitmilestone.output import Result
+from gitmilestone.records import replace
 
 
 @click.command("validate")

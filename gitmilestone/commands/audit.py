@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from contextlib import closing
-from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import NamedTuple
 
@@ -32,6 +31,7 @@ from gitmilestone.commands.guard import (
 from gitmilestone.config import CONFIG_FILE, Settings, parse_settings
 from gitmilestone.errors import Invalid, MilestoneError, UsageError
 from gitmilestone.output import Result
+from gitmilestone.records import mutable, replace
 from gitmilestone.rules import Finding, check_bytes
 from gitmilestone.store import ID_PATTERN, MAX_ID
 
@@ -60,7 +60,7 @@ class Found(NamedTuple):
         return {"commit": self.commit, **self.finding.to_dict()}
 
 
-@dataclass
+@mutable
 class Checked:
     """What a range check saw: commits walked, milestone files checked, findings."""
 

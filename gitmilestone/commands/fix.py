@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ from gitmilestone import repair, store
 from gitmilestone.errors import MilestoneError, NotFound, Stale, UsageError
 from gitmilestone.model import Milestone
 from gitmilestone.output import Result
+from gitmilestone.records import mutable
 from gitmilestone.rules import Finding
 from gitmilestone.workflow import Actor, Outcome
 from gitmilestone.workspace import Workspace
@@ -39,7 +39,7 @@ def _targets(ws: Workspace, names: tuple[str, ...]) -> list[Path]:
     return out
 
 
-@dataclass
+@mutable
 class _Row:
     file: str
     fixed: tuple[str, ...] = ()

@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
@@ -34,6 +33,7 @@ from gitmilestone.commands.validate import report
 from gitmilestone.errors import EXIT_CONFLICT, UsageError
 from gitmilestone.model import Milestone
 from gitmilestone.output import Result
+from gitmilestone.records import field, frozen, replace
 from gitmilestone.rules import Checked, Finding, change_findings, check_bytes
 from gitmilestone.store import ID_PATTERN
 from gitmilestone.workspace import FORCED_ENV, Workspace, current_time
@@ -54,7 +54,7 @@ _CONFLICT_HINT = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class ChangeContext:
     """Who makes a change, when, under which lease, and which milestones it takes by force;
     and who holds them in the claims registry (by id; a milestone it has no entry for is

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 from gitmilestone import git, workflow
 from gitmilestone.errors import Invalid, NotFound, Stale, UsageError
 from gitmilestone.model import Milestone, Priority, StepStatus
 from gitmilestone.output import Result
+from gitmilestone.records import replace
 from gitmilestone.store import MAX_ID, check_id
 from gitmilestone.text import check_line, printable
 from gitmilestone.workflow import Actor, Outcome
