@@ -33,21 +33,22 @@ with open(os.environ["MODULES_OUT"], "w") as out:
 """
 
 
-# As the installed `git-milestone` (and `python -m gitmilestone`) starts.
+# As the installed `git-milestone` (and `python -m gitmilestone`) starts. The modules are
+# written by an exit function, which the program must still run when it ends itself early.
 ENTRY_IMPORTS = """
-import os, sys
+import atexit, os, sys
+def written():
+    with open(os.environ["MODULES_OUT"], "w") as out:
+        out.write("\\n".join(sorted(sys.modules)))
+atexit.register(written)
 from gitmilestone.quick import main
-try:
-    main()
-except SystemExit as exit:
-    code = exit.code
-with open(os.environ["MODULES_OUT"], "w") as out:
-    out.write(f"{code}\\n" + "\\n".join(sorted(sys.modules)))
+main()
 """
 
 
 def imported(repo: Repo, tmp_path: Path, *args: str, script: str = IMPORTS) -> tuple[int, set[str]]:
     out = tmp_path / "modules.txt"
+    out.unlink(missing_ok=True)
     proc = subprocess.run(
         [sys.executable, "-c", script, *args],
         cwd=repo.path,
@@ -56,6 +57,8 @@ def imported(repo: Repo, tmp_path: Path, *args: str, script: str = IMPORTS) -> t
         env={**os.environ, "MODULES_OUT": str(out)},
     )
     assert out.exists(), proc.stderr
+    if script == ENTRY_IMPORTS:
+        return proc.returncode, set(out.read_text().splitlines())
     code, *modules = out.read_text().splitlines()
     return int(code), set(modules)
 
@@ -157,12 +160,14 @@ def test_the_hot_commands_and_the_hooks_start_without_click(work: Repo, tmp_path
 
 # Standard modules a plain write does without, imported only where they are used (each
 # costs every command's start): hashlib loads OpenSSL (git's ids are hashed with the
-# interpreter's own SHA code), textwrap (only a note is wrapped), shlex (merge drivers).
-LAZY = ("hashlib", "_hashlib", "textwrap", "shlex")
+# interpreter's own SHA code), textwrap (only a note is wrapped), shlex (merge drivers),
+# dataclasses with inspect (records are `gitmilestone.records`).
+LAZY = ("hashlib", "_hashlib", "textwrap", "shlex", "dataclasses", "inspect")
 
 
 def test_a_plain_write_imports_no_module_it_does_not_use(work: Repo, tmp_path: Path) -> None:
-    for args in (("claim", "alpha"), ("advance", "alpha"), ("release", "alpha")):
+    hook = ("validate", "--staged", "--quiet")
+    for args in (("claim", "alpha"), ("advance", "alpha"), ("release", "alpha"), hook):
         code, found = imported(work, tmp_path, *args, script=ENTRY_IMPORTS)
         assert code == 0, args
         assert not found & set(LAZY), args
@@ -278,3 +283,55 @@ def test_a_hook_command_line_that_is_not_utf8_is_clicks(work: Repo) -> None:
         (runs[1].returncode, runs[1].stdout, runs[1].stderr)
     ] * 2
     assert runs[0].returncode == 2 and b"not valid UTF-8" in runs[0].stderr
+
+
+def test_the_program_ends_itself_with_all_its_output_and_its_exit_code(work: Repo) -> None:
+    """The quick commands end the process without the interpreter's teardown: what they
+    print (through a pipe, larger than its buffer) and their exit codes are unchanged."""
+    steps = [a for n in range(21) for a in ("--step", f"step {n}")]
+    assert work.gm("new", "Long", "--id", "long", "--claim", *steps).exit_code == 0
+    for n in range(1, 21):
+        ran = work.gm("advance", "long", str(n), "--to", "completed", "--note", "x" * 4000)
+        assert ran.exit_code == 0, ran.stderr
+    in_process = work.gm("log", "--json", "--notes")
+    as_process = work.gm_proc("log", "--json", "--notes")
+    assert as_process.exit_code == 0, as_process.stderr
+    assert len(as_process.stdout) > 65536
+    assert json.loads(as_process.stdout) == json.loads(in_process.stdout)
+    taken = work.gm_proc("claim", "long", "--as", "someone-else")
+    assert taken.exit_code == 3 and "holds long" in taken.stderr, taken
+    missing = work.gm_proc("advance", "no-such", "--json")
+    assert missing.exit_code == 1 and json.loads(missing.stdout)["ok"] is False
+
+
+def test_an_exit_function_or_a_thread_keeps_the_interpreters_own_exit(
+    work: Repo, tmp_path: Path
+) -> None:
+    """Something registered for the end of the process (a coverage tool's exit function)
+    still runs, and a thread still running is waited for."""
+    marker = tmp_path / "ran"
+    script = f"""
+import atexit, sys, threading, time
+atexit.register(lambda: open({str(marker)!r}, "w").write("exit function"))
+from gitmilestone.quick import main
+main()
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", script, "advance", "alpha"], cwd=work.path, capture_output=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert marker.read_text() == "exit function"
+    threaded = f"""
+import sys, threading, time
+def late():
+    time.sleep(0.3)
+    open({str(marker)!r}, "w").write("thread")
+threading.Thread(target=late).start()
+from gitmilestone.quick import main
+main()
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", threaded, "advance", "alpha"], cwd=work.path, capture_output=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert marker.read_text() == "thread"
