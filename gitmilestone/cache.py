@@ -63,6 +63,7 @@ _SOURCES = (
     "timestamps.py",
     "store.py",
     "schema/__init__.py",
+    "schema/_check.py",
     "schema/milestone-v1.schema.json",
 )
 _DATA_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError)

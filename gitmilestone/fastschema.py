@@ -10,6 +10,10 @@ inline where it applies (a `$ref` too), as one expression per value, with the te
 context already settles left out (a value known to be a string is not asked again). A
 check then costs a few bytecode operations per value and no Python call; only a recursive
 `$ref`, or a `not`/`anyOf` over a subschema with loops, becomes a function of its own.
+
+`compile_schema` runs the generated source at once; `module_source` writes it as a module
+instead, so that a fixed schema is compiled ahead of time and loaded from Python's bytecode
+cache rather than generated and compiled again by every process.
 """
 
 from __future__ import annotations
@@ -38,22 +42,64 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
+def _equal_to_one_of(options: tuple[Any, ...]) -> Check:
+    """An `enum` test for options that are not all strings (true is not 1)."""
+    return lambda x: any(type(x) is type(o) and x == o for o in options)
+
+
+def _literal(value: Any) -> str:
+    """Python source for a JSON value that is the same on every run and Python version:
+    strings as ASCII (which characters `repr` prints depends on the Unicode database),
+    dicts in their order."""
+    if value is None or isinstance(value, (bool, int)):
+        return repr(value)
+    if isinstance(value, float):
+        text = repr(value)
+        return f"float({text!r})" if text in ("inf", "-inf", "nan") else text
+    if isinstance(value, str):
+        return ascii(value)
+    if isinstance(value, (list, tuple)):
+        items = [_literal(v) for v in value]
+        if isinstance(value, list):
+            return f"[{', '.join(items)}]"
+        return _tuple(items)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in value.items()) + "}"
+    raise ValueError(f"fastschema cannot write {value!r} as source")
+
+
+def _tuple(items: list[str]) -> str:
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def _frozenset(items: frozenset[Any]) -> str:
+    # Sorted: a set's order changes from run to run with hash randomization.
+    return f"frozenset({_tuple(sorted(_literal(i) for i in items))})"
+
+
 class _Compiler:
     def __init__(self, root: Mapping[str, Any]) -> None:
         self.root = root
+        # The names the generated functions use besides their own: these three are
+        # imported by a generated module, the constants are written into it (`sources`).
         self.names: dict[str, Any] = {
             "_is_integer": _is_integer,
             "_is_number": _is_number,
             "_M": _MISSING,
         }
+        self.sources: dict[str, str] = {}  # a constant's source expression: its name
         self.functions: list[str] = []
         self.refs: dict[str, str] = {}  # a $ref compiled as a function (recursion, `not`)
         self.inlining: list[str] = []  # the $refs being inlined, outermost first
         self.variables = 0
 
-    def constant(self, value: Any) -> str:
-        name = f"_c{len(self.names)}"
-        self.names[name] = value
+    def constant(self, value: Any, source: str) -> str:
+        """A name for `value`, which the Python expression `source` rebuilds (one name for
+        equal sources: a `$ref` inlined in many places compiles its pattern once)."""
+        name = self.sources.get(source)
+        if name is None:
+            name = self.sources[source] = f"_c{len(self.names)}"
+            self.names[name] = value
         return name
 
     def variable(self) -> str:
@@ -84,7 +130,8 @@ class _Compiler:
         self.functions.append("")  # reserve the slot: nested functions are emitted first
         slot = len(self.functions) - 1
         body = self.statements(schema, "x", _ANY, "    ")
-        self.functions[slot] = "\n".join([f"def {name}(x):", *body, "    return True"])
+        header = f"def {name}(x: Any) -> bool:"
+        self.functions[slot] = "\n".join([header, *body, "    return True"])
         return name
 
     # A (sub)schema becomes tests on a variable `v` of which the kinds in `known` are
@@ -168,9 +215,12 @@ class _Compiler:
         if "enum" in schema:
             options = list(schema["enum"])
             if all(type(o) is str for o in options):
-                parts.append(f"(type({v}) is str and {v} in {self.constant(set(options))})")
+                strings = frozenset(options)
+                found = self.constant(strings, _frozenset(strings))
+                parts.append(f"(type({v}) is str and {v} in {found})")
             else:
-                test = self.constant(lambda x: any(type(x) is type(o) and x == o for o in options))
+                source = f"_equal_to_one_of({_tuple([_literal(o) for o in options])})"
+                test = self.constant(_equal_to_one_of(tuple(options)), source)
                 parts.append(f"{test}({v})")
         if "not" in schema:
             parts.append(f"not ({self.expression(schema['not'], v, known)})")
@@ -180,7 +230,8 @@ class _Compiler:
         guarded = [(_KINDS["string"], "isinstance({v}, str)", self._string(schema, v))]
         guarded.append((_NUMBER, "_is_number({v})", self._number(schema, v)))
         if "required" in schema:
-            keys = self.constant(frozenset(schema["required"]))
+            required = frozenset(schema["required"])
+            keys = self.constant(required, _frozenset(required))
             guarded.append((_KINDS["object"], "isinstance({v}, dict)", [f"{v}.keys() >= {keys}"]))
         for kinds, guard, tests in guarded:
             parts += self._guarded(kinds, guard.format(v=v), known, v, tests)
@@ -211,17 +262,19 @@ class _Compiler:
         if "maxLength" in schema:
             out.append(f"len({v}) <= {int(schema['maxLength'])}")
         if "pattern" in schema:
-            search = self.constant(re.compile(schema["pattern"]).search)
-            out.append(f"{search}({v}) is not None")
+            out.append(f"{self._search(schema['pattern'])}({v}) is not None")
         return out
 
     def _number(self, schema: Mapping[str, Any], v: str) -> list[str]:
         out: list[str] = []
-        if "minimum" in schema:
-            out.append(f"{v} >= {self.constant(schema['minimum'])}")
-        if "maximum" in schema:
-            out.append(f"{v} <= {self.constant(schema['maximum'])}")
+        for keyword, operator in (("minimum", ">="), ("maximum", "<=")):
+            if keyword in schema:
+                bound = schema[keyword]
+                out.append(f"{v} {operator} {self.constant(bound, _literal(bound))}")
         return out
+
+    def _search(self, pattern: str) -> str:
+        return self.constant(re.compile(pattern).search, f"re.compile({_literal(pattern)}).search")
 
     def _object(
         self, schema: Mapping[str, Any], v: str, known: frozenset[str], pad: str
@@ -234,11 +287,11 @@ class _Compiler:
             w = self.variable()
             if key in required:  # the required keys were asked for already
                 body = self.statements(sub, w, _ANY, inner)
-                out += [f"{inner}{w} = {v}[{key!r}]", *body] if body else []
+                out += [f"{inner}{w} = {v}[{key!a}]", *body] if body else []
             else:
                 body = self.statements(sub, w, _ANY, inner + "    ")
                 if body:
-                    out += [f"{inner}{w} = {v}.get({key!r}, _M)", f"{inner}if {w} is not _M:"]
+                    out += [f"{inner}{w} = {v}.get({key!a}, _M)", f"{inner}if {w} is not _M:"]
                     out += body
         k = self.variable()
         patterns = [
@@ -252,7 +305,7 @@ class _Compiler:
             body = self.statements(sub, w, _ANY, inner + "        ")
             if body:
                 loop += [f"{inner}    if {test}:", *body]
-        names = self.constant(frozenset(props))
+        names = self.constant(frozenset(props), _frozenset(frozenset(props)))
         additional = schema.get("additionalProperties", True)
         unmatched = " and ".join([f"{k} not in {names}", *(f"not {t}" for t, _ in patterns)])
         if additional is False and not loop:
@@ -276,18 +329,24 @@ class _Compiler:
     def _key_test(self, pattern: str, k: str) -> str:
         """A test of the key `k` for a patternProperties pattern (a prefix: `startswith`)."""
         if _PREFIX.fullmatch(pattern):
-            return f"{k}.startswith({pattern[1:]!r})"
-        return f"{self.constant(re.compile(pattern).search)}({k}) is not None"
+            return f"{k}.startswith({pattern[1:]!a})"
+        return f"{self._search(pattern)}({k}) is not None"
 
     def build(self, schema: Any) -> Check:
         entry = self.function(schema, "_check")
-        namespace = dict(self.names)
+        namespace = {**self.names, "Any": Any}
         exec(self.source(), namespace)
         check: Check = namespace[entry]
         return check
 
+    def module(self, schema: Any, comment: str) -> str:
+        entry = self.function(schema, "_check")
+        lines = [f"# {line}".rstrip() for line in comment.splitlines()]
+        lines += _MODULE_HEAD + [f"{name} = {source}" for source, name in self.sources.items()]
+        return "\n".join([*lines, "", "", self.source(), "", "", f"check: Check = {entry}", ""])
+
     def source(self) -> str:
-        return "\n\n".join(self.functions)
+        return "\n\n\n".join(self.functions)
 
 
 _PREFIX = re.compile(r"\^[A-Za-z0-9_-]*")
@@ -336,6 +395,27 @@ _KEYWORDS = frozenset(
 )
 
 
+# What a generated module starts with: generated text is neither linted nor formatted.
+_MODULE_HEAD = [
+    "# ruff: noqa",
+    "# fmt: off",
+    "from __future__ import annotations",
+    "",
+    "import re",
+    "from typing import Any",
+    "",
+    "from gitmilestone.fastschema import Check, _equal_to_one_of, _is_integer, _is_number",
+    "from gitmilestone.fastschema import _MISSING as _M",
+    "",
+]
+
+
 def compile_schema(schema: Mapping[str, Any]) -> Check:
     """A predicate that is true exactly when `schema` accepts the instance."""
     return _Compiler(schema).build(schema)
+
+
+def module_source(schema: Mapping[str, Any], comment: str = "") -> str:
+    """The source of a Python module whose `check` is what `compile_schema(schema)` returns,
+    headed by `comment`; the same text on every run and supported Python version."""
+    return _Compiler(schema).module(schema, comment)

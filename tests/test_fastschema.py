@@ -1,9 +1,16 @@
-"""The compiled schema check must agree with jsonschema, and refuse what it cannot check."""
+"""The compiled schema check must agree with jsonschema, and refuse what it cannot check;
+the module generated from the package schema must be current and agree with it too."""
 
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -11,11 +18,31 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from gitmilestone.fastschema import compile_schema
-from gitmilestone.schema import fast_check, schema
+from gitmilestone.fastschema import Check, compile_schema, module_source
+from gitmilestone.schema import _check, fast_check, schema
+from tests.conftest import PROJECT
 from tests.test_model import json_values, milestone_documents, seed_doc
 
 VALIDATOR = Draft202012Validator(schema())
+# What the shipped, generated module must keep agreeing with: the schema compiled now.
+COMPILED = compile_schema(schema())
+
+
+def gen_schema_check() -> ModuleType:
+    path = PROJECT / "scripts" / "gen_schema_check.py"
+    spec = importlib.util.spec_from_file_location("gen_schema_check", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load(source: str) -> Check:
+    """The `check` of a generated module's source."""
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<generated>", "exec"), namespace)
+    check: Check = namespace["check"]
+    return check
 
 
 def test_the_package_schema_is_a_valid_draft_2020_12_schema() -> None:
@@ -26,6 +53,54 @@ def test_the_package_schema_is_a_valid_draft_2020_12_schema() -> None:
 def test_the_seed_passes_both_checks() -> None:
     assert fast_check()(seed_doc())
     assert VALIDATOR.is_valid(seed_doc())
+
+
+def test_fast_check_is_the_generated_module() -> None:
+    assert fast_check() is _check.check
+
+
+def test_the_committed_check_module_is_current() -> None:
+    module = gen_schema_check()
+    assert module.MODULE.read_text(encoding="utf-8") == module.source(), (
+        f"gitmilestone/schema/_check.py is not current: run `{module.COMMAND}`"
+    )
+
+
+def test_a_stale_check_module_is_noticed(tmp_path: Path) -> None:
+    module = gen_schema_check()
+    path = tmp_path / "_check.py"
+    assert module.stale(path)
+    path.write_text(module.source(), encoding="utf-8")
+    assert not module.stale(path)
+    path.write_text(module.source().replace(">= 1", ">= 2", 1), encoding="utf-8")
+    assert module.stale(path)
+
+
+GENERATE = """
+import json, sys
+from gitmilestone.fastschema import module_source
+from gitmilestone.schema import schema
+for each in [schema(), *json.loads(sys.argv[1])]:
+    sys.stdout.write(module_source(each, "a comment"))
+"""
+
+
+def test_the_generated_source_is_the_same_whatever_the_hash_seed() -> None:
+    # Sets of names iterate in another order under another seed; the source must not.
+    others = json.dumps([KITCHEN, RECURSIVE, ODD])
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", GENERATE, others],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert outputs[0] == outputs[1]
+    assert outputs[0].startswith("# a comment\n")
+    assert outputs[0].count("def _check(x: Any) -> bool:") == 4
 
 
 def _set(doc: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
@@ -108,6 +183,11 @@ CASES = [
 def test_fast_check_matches_jsonschema_on_known_cases(doc: Any, valid: bool) -> None:
     assert VALIDATOR.is_valid(doc) is valid
     assert fast_check()(doc) is valid
+
+
+@pytest.mark.parametrize(("doc", "valid"), CASES)
+def test_the_schema_compiled_now_matches_jsonschema_on_known_cases(doc: Any, valid: bool) -> None:
+    assert COMPILED(doc) is valid
 
 
 NEAR_MISSES = st.sampled_from(
@@ -219,7 +299,9 @@ def mutated(draw: st.DrawFn) -> Any:
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=mutated())
 def test_fast_check_agrees_with_jsonschema_on_mutated_milestones(doc: Any) -> None:
-    assert fast_check()(doc) is VALIDATOR.is_valid(doc), json.dumps(doc, indent=1)
+    valid = VALIDATOR.is_valid(doc)
+    assert fast_check()(doc) is valid, json.dumps(doc, indent=1)
+    assert COMPILED(doc) is valid, json.dumps(doc, indent=1)
 
 
 @pytest.mark.parametrize(
@@ -275,6 +357,7 @@ RECURSIVE = {
 )
 def test_recursive_refs_compile_and_agree(doc: Any, valid: bool) -> None:
     assert compile_schema(RECURSIVE)(doc) is valid
+    assert load(module_source(RECURSIVE))(doc) is valid
     assert Draft202012Validator(RECURSIVE).is_valid(doc) is valid
 
 
@@ -323,6 +406,7 @@ KITCHEN: dict[str, Any] = {
     ],
 }
 KITCHEN_CHECK = compile_schema(KITCHEN)
+KITCHEN_MODULE = load(module_source(KITCHEN))
 KITCHEN_VALIDATOR = Draft202012Validator(KITCHEN)
 _KEYS = st.sampled_from(["a", "b", "c", "n", "q", "kids", "x-1", "x-", "k9", "zz", ""])
 _LEAVES = (
@@ -342,4 +426,44 @@ _KITCHEN_VALUES = st.recursive(
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(value=_KITCHEN_VALUES)
 def test_every_keyword_in_every_place_agrees_with_jsonschema(value: Any) -> None:
-    assert KITCHEN_CHECK(value) is KITCHEN_VALIDATOR.is_valid(value), json.dumps(value)
+    valid = KITCHEN_VALIDATOR.is_valid(value)
+    assert KITCHEN_CHECK(value) is valid, json.dumps(value)
+    assert KITCHEN_MODULE(value) is valid, json.dumps(value)
+
+
+# Constants a module must write back exactly: unbounded and huge numbers, characters beyond
+# ASCII in names, enums and patterns, options of every JSON kind.
+ODD: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "n": {"type": "number", "minimum": float("-inf"), "maximum": 1e308},
+        "é": {"enum": ["é", "\U0001f600", "a'\"\\"]},
+        "o": {"enum": [None, 1, 1.5, "1", [1, "\u2028"], {"k": {"é": []}}]},
+        "p": {"type": "string", "pattern": "^[é\U0001f600]+$"},
+    },
+    "patternProperties": {"^é-": {"type": "integer"}},
+    "required": ["é"],
+    "additionalProperties": False,
+}
+
+
+@pytest.mark.parametrize(
+    ("doc", "valid"),
+    [
+        pytest.param({"é": "é", "n": -1e300, "o": [1, "\u2028"]}, True, id="valid"),
+        pytest.param({"é": "a'\"\\", "o": {"k": {"é": []}}, "é-1": 2}, True, id="valid-odd-keys"),
+        pytest.param({"é": "\U0001f600", "p": "é\U0001f600", "o": None}, True, id="valid-pattern"),
+        pytest.param({"é": "e"}, False, id="enum"),
+        pytest.param({"é": "é", "n": float("inf")}, False, id="maximum"),
+        pytest.param({"é": "é", "o": True}, False, id="true-is-not-1"),
+        pytest.param({"é": "é", "o": {"k": {"e": []}}}, False, id="nested-option"),
+        pytest.param({"é": "é", "p": "e"}, False, id="pattern"),
+        pytest.param({"é": "é", "é-1": 1.5}, False, id="pattern-property"),
+        pytest.param({"é": "é", "e": 1}, False, id="additional"),
+        pytest.param({}, False, id="required"),
+    ],
+)
+def test_a_generated_module_checks_what_the_compiled_schema_checks(doc: Any, valid: bool) -> None:
+    assert Draft202012Validator(ODD).is_valid(doc) is valid
+    assert compile_schema(ODD)(doc) is valid
+    assert load(module_source(ODD))(doc) is valid
