@@ -113,6 +113,46 @@ def _output(proc: subprocess.CompletedProcess[bytes]) -> str:
     return (proc.stdout + proc.stderr).decode("utf-8", "replace")
 
 
+# What `discover` asks git.
+DISCOVER = (
+    "rev-parse",
+    "--show-toplevel",
+    "--absolute-git-dir",
+    "--git-common-dir",
+    "--show-object-format",
+    "--git-path",
+    "hooks",
+)
+# Git processes started before they are asked for, by their arguments (see `start_early`).
+_EARLY: dict[tuple[str, ...], subprocess.Popen[bytes]] = {}
+
+
+def start_early(*commands: tuple[str, ...]) -> None:
+    """Start git commands that read the repository around the current directory, as `run`
+    would with the same arguments, for `early` to collect: the program's entry point starts
+    the first ones a command asks (finding the repository, the config the commit route
+    reads) so that git answers while the rest of the program loads, on another core."""
+    for args in commands:
+        try:
+            _EARLY[args] = subprocess.Popen(
+                ["git", *args],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        except OSError:  # no git: `run` says so when the command asks
+            return
+
+
+def early(*args: str) -> subprocess.CompletedProcess[bytes] | None:
+    """The outcome of `git ARGS` started by `start_early` (once); None when it was not."""
+    proc = _EARLY.pop(args, None)
+    if proc is None:
+        return None
+    out, err = proc.communicate()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
 def discover(cwd: Path | None = None, *, bare: bool = False) -> Repo:
     """The repository around `cwd` (the working tree root, its git dir and common dir).
 
@@ -123,19 +163,7 @@ def discover(cwd: Path | None = None, *, bare: bool = False) -> Repo:
         proc = run(["rev-parse", "--is-bare-repository"], cwd=cwd, check=False)
         if proc.returncode == 0 and proc.stdout.strip() == b"true":
             return _bare(cwd)
-    proc = run(
-        [
-            "rev-parse",
-            "--show-toplevel",
-            "--absolute-git-dir",
-            "--git-common-dir",
-            "--show-object-format",
-            "--git-path",
-            "hooks",
-        ],
-        cwd=cwd,
-        check=False,
-    )
+    proc = (early(*DISCOVER) if cwd is None else None) or run(DISCOVER, cwd=cwd, check=False)
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
     if proc.returncode != 0 or len(lines) != 5:
         where = "a git repository" if bare else "a git working tree"

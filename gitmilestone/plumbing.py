@@ -45,6 +45,8 @@ _CONFIG = (
     r"^(hook\..*|commit\.gpgsign|core\.fsync.*|core\.attributesfile|core\.sparsecheckout"
     r"|core\.safecrlf|core\.sharedrepository|gc\.auto|maintenance\..*)$"
 )
+# How it is read (`git.start_early` may have started it).
+CONFIG = ("config", "-z", "--get-regexp", _CONFIG)
 _FALSE = ("false", "no", "off", "0")
 _GC_AUTO = 6700  # git's default gc.auto
 _FILE_MODE = b"100644"
@@ -163,7 +165,7 @@ def _settings(repo: git.Repo) -> dict[str, str | None] | None:
         path = hooks / hook
         if os.access(path, os.X_OK) and not path.is_dir():
             return None
-    proc = repo.run("config", "-z", "--get-regexp", _CONFIG, check=False)
+    proc = git.early(*CONFIG) or repo.run(*CONFIG, check=False)
     found: dict[str, str | None] = {}
     for record in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
         if record:

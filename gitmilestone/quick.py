@@ -155,6 +155,10 @@ def _log(argv: Sequence[str]) -> Callable[[], None] | None:
 
 
 def _guard(commit_msg: str | None) -> None:
+    from gitmilestone import git
+
+    git.start_early(git.DISCOVER)
+
     from pathlib import Path
 
     from gitmilestone.commands import guard
@@ -173,6 +177,11 @@ def _guard(commit_msg: str | None) -> None:
 
 
 def _write(parsed: Parsed) -> None:
+    from gitmilestone import git, plumbing
+
+    # Finding the repository and the config the commit reads: git answers meanwhile.
+    git.start_early(git.DISCOVER, plumbing.CONFIG)
+
     from gitmilestone.commands import write
     from gitmilestone.output import Result, run
     from gitmilestone.workspace import Workspace

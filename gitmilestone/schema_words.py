@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from gitmilestone.text import INVISIBLE_CHARACTER, NOT_IN_A_LINE, NOT_IN_A_NAME, escape_char
+from gitmilestone.text import INVISIBLE, NOT_IN_A_LINE, NOT_IN_A_NAME, escape_char
 
 _KINDS = {
     "string": "a string",
@@ -25,6 +25,8 @@ _KINDS = {
 }
 _TIME_EXAMPLE = "write it like 2025-11-15T00:20:00Z"
 _REQUIRED = re.compile(r"^'(.*)' is a required property$")
+# Compiled here, its only reader, rather than by every command that imports `text`.
+_INVISIBLE_CHARACTER = re.compile(f"[{INVISIBLE}]")
 
 
 def describe(error: Any) -> Iterator[tuple[list[Any], str]]:
@@ -82,7 +84,7 @@ def _message(error: Any, path: Sequence[Any]) -> str:
         )
     if kind == "not" and isinstance(value, str):
         found = NOT_IN_A_LINE.search(value)
-        invisible = INVISIBLE_CHARACTER.search(value) or NOT_IN_A_NAME.search(value)
+        invisible = _INVISIBLE_CHARACTER.search(value) or NOT_IN_A_NAME.search(value)
         if found is None and invisible is not None:
             return (
                 f"{_show(value)} holds {escape_char(invisible.group())}, an invisible "

@@ -39,7 +39,6 @@ INVISIBLE = (
     "\ufff0-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
     "\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
 )
-INVISIBLE_CHARACTER = re.compile(f"[{INVISIBLE}]")
 # Those of them that writing needs (the joiners of Arabic, Persian and Indic scripts and of
 # emoji, variation selectors): text outside names shows them as they are.
 _WRITING = "[\u180b-\u180d\u180f\u200c\u200d\ufe00-\ufe0f\U000e0100-\U000e01ef]"

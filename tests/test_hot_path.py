@@ -132,8 +132,11 @@ def test_an_existing_file_git_does_not_know_yet_is_refused_before_any_commit(
     assert ran.exit_code == 4 and "not in git yet" in ran.stderr
     assert work.head() == head
     events = [json.loads(line) for line in (tmp_path / "t.json").read_text().splitlines()]
-    started = [e["argv"][1] for e in events if e["event"] == "start" and e["argv"][0] == "git"]
-    assert started == ["rev-parse", "cat-file"]
+    started = [e["argv"][1:] for e in events if e["event"] == "start" and e["argv"][0] == "git"]
+    # Only reads: finding the repository, the file, and the config the commit would read
+    # (started with the first, while the program loads).
+    assert sorted(a[0] for a in started) == ["cat-file", "config", "rev-parse"], started
+    assert next(a for a in started if a[0] == "config")[1:3] == ["-z", "--get-regexp"]
 
 
 def test_the_hot_commands_and_the_hooks_start_without_click(work: Repo, tmp_path: Path) -> None:
@@ -335,3 +338,30 @@ main()
     )
     assert proc.returncode == 0, proc.stderr
     assert marker.read_text() == "thread"
+
+
+def test_the_git_started_while_loading_answers_as_it_would_when_asked(
+    work: Repo, tmp_path: Path
+) -> None:
+    """The entry point starts finding the repository (and reading the commit's config)
+    before it loads the rest: from a subdirectory, and outside any repository, the command
+    does what it did when it asked git itself."""
+    here = work.path / "MILESTONES"
+    ran = subprocess.run(
+        [sys.executable, "-m", "gitmilestone", "advance", "alpha", "--json"],
+        cwd=here,
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout)["data"]["commit"].startswith(work.head()[:7])
+    nowhere = tmp_path / "nowhere"
+    nowhere.mkdir()
+    ran = subprocess.run(
+        [sys.executable, "-m", "gitmilestone", "advance", "alpha"],
+        cwd=nowhere,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GIT_CEILING_DIRECTORIES": str(tmp_path)},
+    )
+    assert ran.returncode != 0 and "not inside a git working tree" in ran.stderr, ran.stderr
