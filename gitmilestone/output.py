@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from gitmilestone import SCHEMA_VERSION
 from gitmilestone.errors import MilestoneError
@@ -139,20 +139,40 @@ def _flush() -> None:
                 raise _Unwritable(exc) from None
 
 
+def refuse(code: str, message: str, exit_code: int, as_json: bool) -> NoReturn:
+    """Say why the command line was refused before any command ran (text or `--json`) and
+    exit with `exit_code`; output that cannot be written is said on stderr, same code."""
+    try:
+        fail(code, message, exit_code, as_json)
+        _flush()
+    except _Unwritable as exc:
+        _say_lost(f"error: {message} (and the output could not be written: {_reason(exc)})")
+    sys.exit(exit_code)
+
+
 def _unwritable(error: OSError) -> int:
     """Say (on stderr) that the output was lost; the command's effect stands. Exit 1."""
+    _say_lost(
+        f"error: the command ran, but its output could not be written ({_reason(error)}); "
+        "see what it did with `git log -1` or `git milestone show ID`"
+    )
+    return 1
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, _Unwritable):
+        error = error.error
+    return (error.strerror if isinstance(error, OSError) else None) or str(error)
+
+
+def _say_lost(line: str) -> None:
     with contextlib.suppress(OSError, ValueError):
         # What is still buffered goes nowhere, rather than failing again at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    reason = error.strerror or str(error)
     with contextlib.suppress(OSError, ValueError, AttributeError):
-        sys.stderr.write(
-            f"error: the command ran, but its output could not be written ({reason}); "
-            "see what it did with `git log -1` or `git milestone show ID`\n"
-        )
+        sys.stderr.write(line + "\n")
         sys.stderr.flush()
-    return 1
 
 
 def use_color() -> bool:

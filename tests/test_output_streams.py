@@ -73,3 +73,28 @@ def test_characters_the_output_encoding_lacks_are_escaped(work: Repo, entry: str
     assert (data.returncode, data.stderr) == (0, b"")
     assert json.loads(data.stdout)["data"]["milestone"]["owner"] is None
     data.stdout.decode("ascii")  # escaped in the JSON itself: it still parses
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_a_refused_command_line_on_a_full_disk_says_both(work: Repo, entry: str) -> None:
+    """A usage error (with --json, before any command ran) whose output cannot be written:
+    its own exit code and words on stderr, that the output was lost, and no traceback."""
+    for args in (
+        [b"advance", b"--json"],  # click: a missing argument
+        [b"advance", b"--json", b"--to", b"nonsense", b"work0", b"1"],  # click: a bad choice
+        [b"claim", b"work\xff", b"--json"],  # not UTF-8: refused before click
+    ):
+        head = work.head()
+        with open("/dev/full", "w") as full:
+            ran = subprocess.run(
+                [sys.executable.encode(), b"-c", entry.encode(), *args],
+                cwd=work.path,
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        assert "Traceback" not in ran.stderr and "Exception" not in ran.stderr, ran.stderr
+        assert ran.returncode == 2, (args, ran.stderr)
+        assert ran.stderr.startswith("error: ") and "could not be written" in ran.stderr
+        assert "No space left" in ran.stderr, ran.stderr
+        assert work.head() == head

@@ -10,14 +10,14 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from gitmilestone import __version__
 from gitmilestone.cli.common import CONTEXT
 from gitmilestone.errors import EXIT_USAGE
-from gitmilestone.output import fail
+from gitmilestone.output import refuse
 
 # Each command's name and where it is declared (`module:attribute` in this package).
 COMMANDS: dict[str, str] = {
@@ -82,15 +82,15 @@ class LazyGroup(click.Group):
         argv = _json_to_command(list(sys.argv[1:] if args is None else args))
         problem = _not_text(argv)
         if problem is not None and standalone_mode:
-            sys.exit(fail("usage", problem, EXIT_USAGE, "--json" in argv))
+            refuse("usage", problem, EXIT_USAGE, "--json" in argv)
         if not standalone_mode or "--json" not in argv:
             return super().main(argv, prog_name, complete_var, standalone_mode, **extra)
         try:
             return super().main(argv, prog_name, complete_var, False, **extra)
         except click.ClickException as exc:
-            sys.exit(_json_failure(exc))
+            _json_failure(exc)
         except click.Abort:
-            sys.exit(fail("interrupted", "interrupted", 130, True))
+            refuse("interrupted", "interrupted", 130, True)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -125,7 +125,7 @@ def main() -> None:
     cli(prog_name="git milestone")
 
 
-def _json_failure(exc: click.ClickException) -> int:
+def _json_failure(exc: click.ClickException) -> NoReturn:
     """A click error (a usage error: missing argument, bad choice, unknown option or command)
     as the `--json` envelope; the exit code stays click's."""
     message = exc.format_message()
@@ -133,7 +133,7 @@ def _json_failure(exc: click.ClickException) -> int:
     if isinstance(exc, click.UsageError) and ctx is not None:
         message = f"{ctx.command_path}: {message} See `{ctx.command_path} --help`."
     code = "usage" if exc.exit_code == EXIT_USAGE else "error"
-    return fail(code, message, exc.exit_code, True)
+    refuse(code, message, exc.exit_code, True)
 
 
 def _not_text(argv: list[str]) -> str | None:
