@@ -328,3 +328,17 @@ def test_a_page_that_cannot_be_written_is_an_error_not_a_traceback(seeded: Repo)
     assert ran.exit_code == 1
     assert "notes.txt/board.html: cannot write the page" in ran.stderr
     assert "Traceback" not in ran.stderr + ran.stdout
+
+
+def test_a_file_option_never_takes_an_option_as_its_file(seeded: Repo) -> None:
+    """`board --html --help` must not write a file named `--help`."""
+    before = sorted(p.name for p in seeded.path.iterdir())
+    head = seeded.head()
+    for args in (("--html", "--help"), ("--update", "--json"), ("--html", "-x")):
+        ran = seeded.gm_proc("board", *args)
+        assert ran.exit_code == 2 and "looks like an option" in ran.stdout + ran.stderr, ran
+    assert sorted(p.name for p in seeded.path.iterdir()) == before
+    assert seeded.head() == head
+    ran = seeded.gm_proc("board", "--html", "./-page.html")  # the way to name such a file
+    assert ran.exit_code == 0, ran.stderr
+    assert "<html" in (seeded.path / "-page.html").read_text()

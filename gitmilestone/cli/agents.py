@@ -90,11 +90,23 @@ def agents_command(as_actor: str | None, as_json: bool, no_commit: bool) -> None
     run(as_json, lambda: agents.agents(workspace(as_actor), commit=not no_commit))
 
 
+def _file_to_write(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """A file the command writes, never a word that looks like an option: `--html --help`
+    would write a file named `--help`. (Read as given: a Path drops the `./` of `./-x`.)"""
+    if value is not None and value.startswith("-"):
+        raise click.BadParameter(
+            f"{value} looks like an option, not a file; name a file whose name starts with "
+            f"'-' as ./{value}."
+        )
+    return None if value is None else Path(value)
+
+
 @click.command("board")
 @click.option("--all", "show_all", is_flag=True, help="Include completed and abandoned ones.")
 @click.option(
     "--update",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
+    callback=_file_to_write,
     metavar="FILE",
     help="Rewrite the block between <!-- milestones:start --> and <!-- milestones:end --> in "
     "FILE (appended when absent) and commit FILE.",
@@ -102,7 +114,8 @@ def agents_command(as_actor: str | None, as_json: bool, no_commit: bool) -> None
 @click.option(
     "--html",
     "html_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
+    callback=_file_to_write,
     metavar="FILE",
     help="Write the board as one static HTML page (no script, nothing fetched).",
 )
