@@ -104,7 +104,11 @@ def test_undoing_the_deletion_of_a_milestone_file_brings_it_back(hooked: Repo) -
     kept = doc(hooked)
     hooked.git("rm", "-q", FILE)
     hooked.git("commit", "-q", "--no-verify", "-m", "drop it")
-    assert hooked.gm("validate", "--range", "HEAD").exit_code == 1  # M206
+    checked = hooked.gm("validate", "--range", "HEAD")
+    assert checked.exit_code == 1 and "M206" in checked.stdout + checked.stderr
+    # A deletion already committed has nothing staged to restore: the way back is undo.
+    assert f"`git milestone undo {ID}`" in checked.stdout + checked.stderr
+    assert "git restore" not in checked.stdout + checked.stderr
     assert undo(hooked, 9) == (0, "")
     d = doc(hooked)
     assert d["revision"] == kept["revision"] + 1  # type: ignore[operator]

@@ -209,6 +209,14 @@ def check_change(
 
 def as_committed(finding: Finding) -> Finding:
     """The guard's words for a commit being made (against HEAD), for one already made."""
+    if finding.code == "M206":  # nothing staged to restore: the deletion is history
+        mid = PurePosixPath(finding.file).stem
+        return replace(
+            finding,
+            message="a milestone file was deleted; bring it back with a new commit "
+            f"(`git milestone undo {mid}`) and abandon it instead (`git milestone abandon "
+            f"{mid} --reason ...`) so its history stays readable",
+        )
     message = finding.message
     for said, meant in (("HEAD's", "the parent's"), ("HEAD has", "the parent has")):
         message = message.replace(said, meant)
