@@ -40,7 +40,12 @@ def _todo(m: Milestone, actor: str | None, holder: Holder, waiting: Sequence[str
     if m.status == "abandoned":
         return [f"it is abandoned; `git milestone reopen {mid}` to take it up again"]
     todo = []
-    if holder.held_by_other(actor):
+    if holder.damaged:
+        todo.append(
+            "its entry in the claims registry was changed by hand, so nobody can tell who "
+            "holds it and nobody can take it: `git milestone doctor` says how to repair it"
+        )
+    elif holder.held_by_other(actor):
         todo.append(
             f"{holder.label()} holds it: ask them to `git milestone release {mid}`, wait for "
             f"the lease to expire, or take it over with `git milestone claim {mid} --force`"

@@ -342,9 +342,12 @@ class Holder:
     in_registry: bool = False
     # The holder works on the branch checked out here: `label` need not say where.
     here: bool = False
+    # The registry's entry was changed by hand: nobody can tell who holds it, and nobody
+    # may take it until it is removed (`doctor` says how).
+    damaged: bool = False
 
     def held_by_other(self, name: str | None) -> bool:
-        return self.active and self.name != name
+        return self.active and (self.damaged or self.name != name)
 
     def on_branch(self) -> str:
         """` on branch feat-x` (` on a detached HEAD`)."""
@@ -352,13 +355,15 @@ class Holder:
 
     def label(self) -> str:
         """`-`, `alice`, `alice on feat-x`, with `(lease expired)` when it is."""
+        if self.damaged:
+            return "? (claim damaged)"
         if self.name is None:
             return "-"
         text = self.name if self.branch is None or self.here else f"{self.name} on {self.branch}"
         return text if self.active else f"{text} (lease expired)"
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "name": self.name,
             "branch": self.branch,
             "active": self.active,
@@ -366,6 +371,13 @@ class Holder:
             "in_registry": self.in_registry,
             "here": self.here,
         }
+        if self.damaged:  # only then: a registry entry changed by hand
+            out["damaged"] = True
+        return out
+
+
+# Who holds a milestone whose registry entry was changed by hand: unknown, and held.
+DAMAGED = Holder(None, True, in_registry=True, damaged=True)
 
 
 def holder(

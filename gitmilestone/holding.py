@@ -11,12 +11,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from gitmilestone import claims, git
-from gitmilestone.claims import Entry, Holder
+from gitmilestone.claims import Holder
 from gitmilestone.records import replace
 from gitmilestone.rules import Leased, lease_active, lease_end
 
 if TYPE_CHECKING:
-    from gitmilestone.registry import Registry
+    from gitmilestone.registry import Claim, Registry
     from gitmilestone.workspace import Workspace
 
 
@@ -37,20 +37,19 @@ def holders(ws: Workspace, milestones: Iterable[Known], now: datetime) -> dict[s
     """Each milestone's holder, by id."""
     known = registry(ws).all()
     branch = git.current_branch(ws.repo)
-    out = {}
-    for m in milestones:
-        claim = known.get(m.milestone_id)
-        out[m.milestone_id] = of(ws, m, now, None if claim is None else claim.entry, branch)
-    return out
+    return {m.milestone_id: of(ws, m, now, known.get(m.milestone_id), branch) for m in milestones}
 
 
 def holder(ws: Workspace, m: Known, now: datetime) -> Holder:
     """One milestone's holder (reads only its own registry ref)."""
-    entry = registry(ws).get(m.milestone_id).entry
-    return of(ws, m, now, entry, git.current_branch(ws.repo))
+    return of(ws, m, now, registry(ws).get(m.milestone_id), git.current_branch(ws.repo))
 
 
-def of(ws: Workspace, m: Leased, now: datetime, entry: Entry | None, branch: str | None) -> Holder:
+def of(ws: Workspace, m: Leased, now: datetime, claim: Claim | None, branch: str | None) -> Holder:
+    if claim is not None and claim.newest is not None and claim.newest.entry is None:
+        # Changed by hand: nobody can tell who holds it, and nothing may take it.
+        return claims.DAMAGED
+    entry = None if claim is None else claim.entry
     lease = ws.settings.lease
     found = claims.holder(m.owner, lease_active(m, now, lease), lease_end(m, lease), entry, now)
     if found.branch is not None and found.branch == branch:

@@ -273,3 +273,12 @@ def test_a_registry_entry_damaged_by_hand_is_no_free_claim(work: Repo, damage: s
     doctor = json.loads(work.gm("doctor", "--json").stdout)["data"]["checks"]
     checks = {c["check"]: c for c in doctor}
     assert checks["claim work"]["ok"] is False and "damaged" in checks["claim work"]["detail"]
+    # What the reading commands show: not free, not offered, said to be damaged.
+    listed = json.loads(work.gm("list", "--json").stdout)["data"]["milestones"]
+    row = next(m for m in listed if m["milestone_id"] == "work")
+    assert row["holder"]["damaged"] is True and row["lease_active"] is True
+    assert "claim damaged" in work.gm("list").stdout
+    offered = json.loads(work.gm("next", "--json", "--as", "carol").stdout)["data"]
+    assert "work" not in json.dumps(offered.get("ready", offered))
+    shown = work.gm("resume", "work", "--as", "carol")
+    assert "changed by hand" in shown.stdout and "doctor" in shown.stdout, shown.stdout
