@@ -123,6 +123,8 @@ DISCOVER = (
     "--git-path",
     "hooks",
 )
+# The object reader `objects` and `blobs` ask (the objects named on its input).
+BATCH = ("cat-file", "--batch")
 # Git processes started before they are asked for, by their arguments (see `start_early`).
 _EARLY: dict[tuple[str, ...], subprocess.Popen[bytes]] = {}
 
@@ -131,12 +133,13 @@ def start_early(*commands: tuple[str, ...]) -> None:
     """Start git commands that read the repository around the current directory, as `run`
     would with the same arguments, for `early` to collect: the program's entry point starts
     the first ones a command asks (finding the repository, the config the commit route
-    reads) so that git answers while the rest of the program loads, on another core."""
+    reads, the object reader, which then waits for its input) so that git starts while the
+    rest of the program loads, on another core."""
     for args in commands:
         try:
             _EARLY[args] = subprocess.Popen(
                 ["git", *args],
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
             )
@@ -144,12 +147,13 @@ def start_early(*commands: tuple[str, ...]) -> None:
             return
 
 
-def early(*args: str) -> subprocess.CompletedProcess[bytes] | None:
-    """The outcome of `git ARGS` started by `start_early` (once); None when it was not."""
+def early(*args: str, input: bytes | None = None) -> subprocess.CompletedProcess[bytes] | None:
+    """The outcome of `git ARGS` started by `start_early` (once), given `input`; None when
+    it was not started."""
     proc = _EARLY.pop(args, None)
     if proc is None:
         return None
-    out, err = proc.communicate()
+    out, err = proc.communicate(input)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
@@ -241,7 +245,11 @@ _KINDS = (b"blob", b"tree", b"commit", b"tag")
 def objects(repo: Repo, specs: Sequence[str]) -> list[tuple[str, str, bytes] | None]:
     """Each spec's object (id, type, contents) in one `git cat-file --batch`; None where it
     names nothing."""
-    proc = repo.run("cat-file", "--batch", input="".join(f"{s}\n" for s in specs).encode())
+    asked = "".join(f"{s}\n" for s in specs).encode()
+    # Specs name paths from the top of the working tree: where git runs does not matter.
+    proc = early(*BATCH, input=asked)
+    if proc is None or proc.returncode != 0:  # git says why (or waits for a lock) as usual
+        proc = repo.run(*BATCH, input=asked)
     data, pos = proc.stdout, 0
     out: list[tuple[str, str, bytes] | None] = []
     for _ in specs:

@@ -179,8 +179,9 @@ def _guard(commit_msg: str | None) -> None:
 def _write(parsed: Parsed) -> None:
     from gitmilestone import git, plumbing
 
-    # Finding the repository and the config the commit reads: git answers meanwhile.
-    git.start_early(git.DISCOVER, plumbing.CONFIG)
+    # Finding the repository, the config the commit reads and the object reader that
+    # checks the file: git starts and answers meanwhile.
+    git.start_early(git.DISCOVER, plumbing.CONFIG, git.BATCH)
 
     from gitmilestone.commands import write
     from gitmilestone.output import Result, run
