@@ -146,7 +146,7 @@ def refuse(code: str, message: str, exit_code: int, as_json: bool) -> NoReturn:
         fail(code, message, exit_code, as_json)
         _flush()
     except _Unwritable as exc:
-        _say_lost(f"error: {message} (and the output could not be written: {_reason(exc)})")
+        _say_lost(f"error: {message} (and the output could not be written: {_reason(exc.error)})")
     sys.exit(exit_code)
 
 
@@ -159,10 +159,8 @@ def _unwritable(error: OSError) -> int:
     return 1
 
 
-def _reason(error: BaseException) -> str:
-    if isinstance(error, _Unwritable):
-        error = error.error
-    return (error.strerror if isinstance(error, OSError) else None) or str(error)
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
 
 
 def _say_lost(line: str) -> None:

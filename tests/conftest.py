@@ -67,6 +67,17 @@ class Repo:
     path: Path
     monkeypatch: pytest.MonkeyPatch
 
+    def git_dir(self, worktree: Path | None = None) -> Path:
+        """The absolute git directory of the repository (or of its linked `worktree`)."""
+        out = subprocess.run(
+            ["git", "rev-parse", "--absolute-git-dir"],
+            cwd=worktree or self.path,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return Path(out.stdout.strip())
+
     def git(self, *args: str, check: bool = True, env: dict[str, str] | None = None) -> str:
         proc = subprocess.run(
             ["git", *args],

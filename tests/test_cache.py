@@ -32,14 +32,7 @@ DIR = "MILESTONES"
 
 
 def cache_file(repo: Repo, worktree: Path | None = None) -> Path:
-    git_dir = subprocess.run(
-        ["git", "rev-parse", "--absolute-git-dir"],
-        cwd=worktree or repo.path,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    return Path(git_dir) / cache.CACHE_FILE
+    return repo.git_dir(worktree) / cache.CACHE_FILE
 
 
 def views(repo: Repo) -> list[tuple[int, object]]:

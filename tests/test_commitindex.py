@@ -19,14 +19,7 @@ FILE = "MILESTONES/target.json"
 
 
 def index_dir(repo: Repo) -> Path:
-    git_dir = subprocess.run(
-        ["git", "rev-parse", "--absolute-git-dir"],
-        cwd=repo.path,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    return Path(git_dir) / commitindex.INDEX_DIR
+    return repo.git_dir() / commitindex.INDEX_DIR
 
 
 def recent(repo: Repo) -> list[dict[str, object]]:
